@@ -1,0 +1,20 @@
+// config/options.h — runtime options, resolved once at process start (api/options.cc reads
+// TESSERA_* from the environment) and read by the lower layers on their slow paths.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace tessera {
+
+struct Options {
+  uint64_t purge_delay_ms = 250;  // free memory unused this long goes back to the OS
+  bool show_errors = true;        // print detected errors (invalid frees …) to stderr
+  uint32_t max_errors = 32;       // stop printing after this many
+};
+
+inline Options g_options;
+
+// Reads the TESSERA_* environment variables; called once at process start.
+void options_init();
+
+}  // namespace tessera

@@ -1,0 +1,61 @@
+// config/size_classes.h — the size-class table, generated at compile time.
+//
+// Classes are multiples of 16 up to 128 bytes, then eight classes per doubling (spacing at
+// most 12.5%, still multiples of 16) up to kMediumBlockMax. Class 0 means "no class"
+// (large and huge blocks). A size maps to the smallest class whose block fits it.
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "base/bits.h"
+#include "base/macros.h"
+#include "config/tuning.h"
+
+namespace tessera {
+
+// Class index for 0 < size <= kMediumBlockMax (size 0 is served as size 1).
+constexpr unsigned size_class_of(size_t size) {
+  if (size <= 128) return (unsigned)((size + 15) >> 4) + (size == 0 ? 1 : 0);
+  size_t s = size - 1;
+  unsigned b = floor_log2(s);                       // 2^b <= s < 2^(b+1), b >= 7
+  return 9 + (b - 7) * 8 + (unsigned)((s >> (b - 3)) & 7);
+}
+
+// Block size of class c (c >= 1).
+constexpr size_t size_class_block(unsigned c) {
+  if (c <= 8) return (size_t)c * 16;
+  unsigned k = (c - 9) / 8, j = (c - 9) % 8;
+  size_t base = (size_t)128 << k;
+  return base + (j + 1) * (base / 8);
+}
+
+inline constexpr unsigned kClassCount = size_class_of(kMediumBlockMax) + 1;  // incl. class 0
+
+struct SizeClassTable {
+  std::array<uint32_t, kClassCount> block_size{};
+  std::array<uint64_t, kClassCount> magic{};        // divisibility_magic(block_size)
+  std::array<uint8_t, kDirectMax / 16 + 1> direct{};  // (size + 15) / 16 -> class
+};
+
+constexpr SizeClassTable make_size_class_table() {
+  SizeClassTable t;
+  for (unsigned c = 1; c < kClassCount; c++) {
+    t.block_size[c] = (uint32_t)size_class_block(c);
+    t.magic[c] = divisibility_magic(t.block_size[c]);
+  }
+  for (size_t w = 0; w < t.direct.size(); w++) t.direct[w] = (uint8_t)size_class_of(w * 16);
+  return t;
+}
+
+inline constexpr SizeClassTable kSizeClasses = make_size_class_table();
+
+static_assert(size_class_block(kClassCount - 1) == kMediumBlockMax);
+static_assert(size_class_of(kMediumBlockMax) == kClassCount - 1);
+
+// Slices in a page of class c.
+constexpr size_t page_slices_for(size_t block_size) {
+  return block_size <= kSmallBlockMax ? kSmallPageSlices : kMediumPageSlices;
+}
+
+}  // namespace tessera

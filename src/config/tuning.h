@@ -1,0 +1,38 @@
+// config/tuning.h — the geometry of tessera's memory, fixed at compile time.
+//
+//   segment  32 MiB of address space aligned to 32 MiB, owned by one heap; split into
+//   slice    64 KiB units. Slice 0 holds the segment's metadata (the slice descriptors).
+//   page     a span of slices holding blocks of one size class (small: 1 slice, medium: 8)
+//   large    a span of slices holding one block (128 KiB < size <= 16 MiB)
+//   huge     a segment of its own, mapped directly and cached after free (size > 16 MiB)
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace tessera {
+
+inline constexpr unsigned kSegmentShift = 25;
+inline constexpr size_t kSegmentSize = (size_t)1 << kSegmentShift;
+inline constexpr unsigned kSliceShift = 16;
+inline constexpr size_t kSliceSize = (size_t)1 << kSliceShift;
+inline constexpr size_t kSlicesPerSegment = kSegmentSize / kSliceSize;
+
+inline constexpr size_t kSmallBlockMax = 8 * 1024;      // blocks up to this live in 1-slice pages
+inline constexpr size_t kMediumBlockMax = 128 * 1024;   // size-class pages end here
+inline constexpr size_t kSmallPageSlices = 1;
+inline constexpr size_t kMediumPageSlices = 8;
+inline constexpr size_t kLargeMax = 16 * 1024 * 1024;   // above this a block is huge
+inline constexpr size_t kDirectMax = 1024;              // sizes served by the direct table
+
+// Lazily carved pages: a page hands out at most this many fresh bytes at a time, so that a
+// heap that uses few blocks of a size touches few OS pages.
+inline constexpr size_t kExtendBytes = 4096;
+
+// How often the slow path looks at the clock for deferred work (purging): every N entries.
+inline constexpr uint32_t kHeartbeatMask = 63;
+
+// Huge blocks kept mapped after free, for reuse without page faults (until the purge delay).
+inline constexpr size_t kHugeCacheMaxBytes = (size_t)1 << 30;
+inline constexpr size_t kHugeCacheMaxEntries = 16;
+
+}  // namespace tessera

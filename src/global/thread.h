@@ -1,0 +1,21 @@
+// global/thread.h — the calling thread's heap. Layer global/.
+//
+// t_heap starts at the static empty heap, whose direct table points at a page with no free
+// blocks: the first malloc of a thread falls into the slow path, which calls
+// thread_heap_init(). So the fast path never asks "initialised?".
+#pragma once
+#include "mem/heap.h"
+
+namespace tessera {
+
+extern Heap g_empty_heap;
+extern constinit thread_local Heap* t_heap;
+
+// The calling thread's real heap, created on first use; nullptr when out of memory.
+Heap* thread_heap_init();
+inline Heap* thread_heap() {
+  Heap* heap = t_heap;
+  return heap->initialized ? heap : thread_heap_init();
+}
+
+}  // namespace tessera

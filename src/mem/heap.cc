@@ -1,0 +1,377 @@
+// mem/heap.cc — the slow paths of a thread's heap: finding or making a page with free
+// blocks, large blocks, the full list, remote frees, purging, abandonment and reclaim.
+#include "mem/heap.h"
+
+#include "base/message.h"
+#include "config/options.h"
+#include "mem/huge.h"
+#include "mem/segment_map.h"
+#include "platform/os.h"
+
+namespace tessera {
+
+Page g_empty_page;
+
+namespace {
+
+inline uintptr_t key_of(const Heap* heap) { return (uintptr_t)heap; }
+
+// Publishes block on page's remote list. The owner heap is read before the push: once the
+// block is published the owner may free the page and its segment.
+void free_remote(Page* page, Block* block) {
+  Heap* owner = page->heap.load(std::memory_order_acquire);
+  uintptr_t old = page->thread_free.load(std::memory_order_relaxed);
+  do {
+    block->next = (Block*)(old & ~kNotifyBit);
+  } while (!page->thread_free.compare_exchange_weak(old, (uintptr_t)block,
+                                                    std::memory_order_release,
+                                                    std::memory_order_relaxed));
+  // Heaps are never unmapped (they are pooled), so a stale owner is a harmless wake-up.
+  if ((old & kNotifyBit) && owner) owner->remote_pending.store(true, std::memory_order_release);
+}
+
+}  // namespace
+
+void report_invalid_free(const void* p, const char* what) {
+  static std::atomic<uint32_t> reported{0};
+  if (!g_options.show_errors) return;
+  if (reported.fetch_add(1, std::memory_order_relaxed) >= g_options.max_errors) return;
+  Message m;
+  m.text("tessera: error: ").text(what).text(" of block ").ptr(p).text("\n");
+  os::write_stderr(m.data(), m.size());
+}
+
+void Heap::init() {
+  for (Page*& d : direct) d = &g_empty_page;
+  for (PageQueue& q : pages) q = PageQueue{};
+  full = PageQueue{};
+  space = SegmentSpace{};
+  remote_pending.store(false, std::memory_order_relaxed);
+  initialized = true;
+  heartbeat = 0;
+  next_deferred_ms = 0;
+}
+
+void Heap::update_direct(unsigned size_class) {
+  if (size_class > kSizeClasses.direct[kDirectEntries - 1]) return;
+  Page* page = pages[size_class].head ? pages[size_class].head : &g_empty_page;
+  size_t lo = size_class == 1 ? 0 : kSizeClasses.block_size[size_class - 1] / 16 + 1;
+  size_t hi = kSizeClasses.block_size[size_class] / 16;
+  for (size_t w = lo; w <= hi; w++) direct[w] = page;
+}
+
+// ---------------------------------------------------------------------------------------
+// Allocation
+
+void* Heap::malloc_generic(size_t size) {
+  if (TESSERA_UNLIKELY((++heartbeat & kHeartbeatMask) == 0)) deferred_work(false);
+  if (size <= kMediumBlockMax) {
+    Page* page = find_page(size_class_of(size));
+    if (page == nullptr) return nullptr;
+    Block* block = page->free;
+    page->free = block->next;
+    page->used++;
+    return block;
+  }
+  if (size <= kLargeMax) return large_alloc(size);
+  bool zeroed;
+  return huge_alloc(size, kSliceSize, &zeroed);
+}
+
+Page* Heap::find_page(unsigned size_class) {
+  PageQueue& queue = pages[size_class];
+  for (Page* page = queue.head; page != nullptr;) {
+    page_collect(page);
+    if (page->free == nullptr && page->capacity < page->reserved) page_extend(page);
+    if (page->free != nullptr) {
+      if (page != queue.head) {
+        queue.remove(page);
+        queue.push_front(page);
+        update_direct(size_class);
+      }
+      return page;
+    }
+    Page* next = page->next;
+    move_to_full(page);
+    // A remote free that raced with the move keeps the page here; look at it again.
+    if (!page->in_full) continue;
+    page = next;
+  }
+  if (remote_pending.load(std::memory_order_relaxed)) {
+    scan_full(false);
+    if (queue.head != nullptr && queue.head->free != nullptr) return queue.head;
+  }
+  return fresh_page(size_class);
+}
+
+Page* Heap::fresh_page(unsigned size_class) {
+  size_t block_size = kSizeClasses.block_size[size_class];
+  size_t slices = page_slices_for(block_size);
+  bool clean;
+  Page* page = alloc_span(slices, &clean);
+  if (page == nullptr) return nullptr;
+  page_init(page, this, size_class, block_size, slice_address(segment_of_page(page), page),
+            slices << kSliceShift);
+  page_extend(page);
+  pages[size_class].push_front(page);
+  update_direct(size_class);
+  return page;
+}
+
+Page* Heap::alloc_span(size_t slices, bool* clean) {
+  Page* span = space.alloc_span(slices, clean);
+  if (span != nullptr) return span;
+  // Memory that exited threads left behind comes before new address space.
+  while (Segment* seg = take_abandoned_segment()) {
+    adopt(seg);
+    span = space.alloc_span(slices, clean);
+    if (span != nullptr) return span;
+  }
+  if (!space.add_segment(this)) return nullptr;
+  return space.alloc_span(slices, clean);
+}
+
+void* Heap::large_alloc(size_t size) {
+  size_t slices = div_ceil(size, kSliceSize);
+  bool clean;
+  Page* page = alloc_span(slices, &clean);
+  if (page == nullptr) return nullptr;
+  page->kind = PageKind::kLarge;
+  page->size_class = 0;
+  page->block_size = slices << kSliceShift;
+  page->start = slice_address(segment_of_page(page), page);
+  page->free = page->local_free = nullptr;
+  page->reserved = page->capacity = page->used = 1;
+  page->has_aligned = false;
+  page->zeroed = clean;
+  page->in_full = true;  // a large page is always "full": its one block is in use
+  page->heap.store(this, std::memory_order_relaxed);
+  page->thread_free.store(kNotifyBit, std::memory_order_relaxed);
+  page->free_key.store(key_of(this) | kSlowFreeBit, std::memory_order_relaxed);
+  full.push_back(page);
+  return page->start;
+}
+
+void* Heap::malloc_aligned(size_t size, size_t alignment) {
+  // Blocks of a class whose size is a multiple of the alignment are aligned already: pages
+  // start on slice boundaries.
+  if (alignment <= kSliceSize) {
+    size_t rounded = align_up(size == 0 ? 1 : size, alignment);
+    if (rounded <= kMediumBlockMax &&
+        kSizeClasses.block_size[size_class_of(rounded)] % alignment == 0) {
+      return malloc_generic(rounded);
+    }
+    if (size > kMediumBlockMax) return malloc_generic(size);  // spans are slice-aligned
+  }
+  if (size > kLargeMax - alignment) {
+    bool zeroed;
+    return huge_alloc(size, alignment, &zeroed);
+  }
+  // Otherwise over-allocate and hand out an aligned address inside the block. Its page then
+  // takes the slow free path, which maps such addresses back to the block's start.
+  uint8_t* p = (uint8_t*)malloc_generic(size + alignment - 1);
+  if (p == nullptr) return nullptr;
+  uint8_t* aligned = (uint8_t*)align_up((uintptr_t)p, alignment);
+  if (aligned != p) {
+    Page* page = segment_page_of(segment_of((uintptr_t)p), (uintptr_t)p);
+    page->has_aligned = true;
+    page->free_key.store(key_of(this) | kSlowFreeBit, std::memory_order_relaxed);
+  }
+  return aligned;
+}
+
+// ---------------------------------------------------------------------------------------
+// Freeing
+
+void Heap::free_local_slow(Page* page, Block* block) {
+  if (page->kind == PageKind::kLarge) {
+    free_large(page);
+    return;
+  }
+  block->next = page->local_free;
+  page->local_free = block;
+  page->used--;
+  if (page->in_full) move_from_full(page);
+}
+
+void free_slow(Heap* heap, Page* page, void* p) {
+  if (page->kind == PageKind::kFree || page->block_size == 0) {
+    report_invalid_free(p, "invalid free (not an allocated block)");
+    return;
+  }
+  uint8_t* start = page_block_start(page, p);
+  if (start == nullptr) {
+    report_invalid_free(p, "invalid free (interior pointer)");
+    return;
+  }
+  if (page->kind == PageKind::kHuge) {
+    if (page->used == 0) {
+      report_invalid_free(p, "double free");
+      return;
+    }
+    huge_free(page);
+    return;
+  }
+  uintptr_t key = page->free_key.load(std::memory_order_relaxed) & ~kSlowFreeBit;
+  if (heap->initialized && key == key_of(heap)) {
+    if (page->kind == PageKind::kLarge && page->used == 0) {
+      report_invalid_free(p, "double free");
+      return;
+    }
+    heap->free_local_slow(page, (Block*)start);
+  } else {
+    free_remote(page, (Block*)start);
+  }
+}
+
+void Heap::free_large(Page* page) {
+  full.remove(page);
+  free_page(page);
+}
+
+void Heap::free_page(Page* page) {
+  if (page->kind == PageKind::kSmall) {
+    if (page->in_full) {
+      full.remove(page);
+    } else {
+      pages[page->size_class].remove(page);
+      update_direct(page->size_class);
+    }
+  }
+  page->heap.store(nullptr, std::memory_order_relaxed);
+  page->free_key.store(kNoOwnerKey, std::memory_order_relaxed);
+  space.free_span(page, os::now_ms());
+}
+
+void Heap::move_to_full(Page* page) {
+  // Ask the first remote free to tell us; if one already arrived the page is not full.
+  uintptr_t expected = page->thread_free.load(std::memory_order_relaxed);
+  if (expected & ~kNotifyBit) return;
+  if (!(expected & kNotifyBit) &&
+      !page->thread_free.compare_exchange_strong(expected, kNotifyBit,
+                                                 std::memory_order_acq_rel)) {
+    return;
+  }
+  pages[page->size_class].remove(page);
+  update_direct(page->size_class);
+  page->in_full = true;
+  page->free_key.store(key_of(this) | kSlowFreeBit, std::memory_order_relaxed);
+  full.push_back(page);
+}
+
+void Heap::move_from_full(Page* page) {
+  full.remove(page);
+  page->in_full = false;
+  if (!page->has_aligned) page->free_key.store(key_of(this), std::memory_order_relaxed);
+  PageQueue& queue = pages[page->size_class];
+  queue.push_back(page);
+  if (queue.head == page) update_direct(page->size_class);
+}
+
+// Takes back pages on the full list that other threads freed blocks to.
+void Heap::scan_full(bool all) {
+  remote_pending.store(false, std::memory_order_relaxed);
+  for (Page* page = full.head; page != nullptr;) {
+    Page* next = page->next;
+    if (all || page->thread_free_list() != nullptr) {
+      page_collect(page);
+      if (page->kind == PageKind::kLarge) {
+        if (page->used == 0) free_large(page);
+      } else if (page->free != nullptr) {
+        move_from_full(page);
+      }
+    }
+    page = next;
+  }
+}
+
+void Heap::sweep_empty_pages(bool include_heads) {
+  for (PageQueue& queue : pages) {
+    for (Page* page = queue.head; page != nullptr;) {
+      Page* next = page->next;
+      if (include_heads || page != queue.head) {
+        page_collect(page);
+        if (page->used == 0) free_page(page);
+      }
+      page = next;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Deferred work, collection, abandonment
+
+void Heap::deferred_work(bool force) {
+  uint64_t now = os::now_ms();
+  if (!force && now < next_deferred_ms) return;
+  uint64_t delay = g_options.purge_delay_ms;
+  next_deferred_ms = now + (delay / 4 > 0 ? delay / 4 : 1);
+  // A backstop for wake-ups lost to races with abandonment: look at the whole full list.
+  scan_full(false);
+  sweep_empty_pages(force);
+  space.purge(now, delay, force);
+  huge_cache_purge(now, delay, force);
+}
+
+void Heap::collect(bool force) {
+  if (force) {
+    while (Segment* seg = take_abandoned_segment()) adopt(seg);
+  }
+  scan_full(true);
+  deferred_work(force);
+}
+
+void Heap::adopt(Segment* seg) {
+  space.adopt_segment(seg, this);
+  for (size_t i = seg->meta_slices; i < kSlicesPerSegment;) {
+    Page* page = &seg->slices[i];
+    i += page->slice_count;
+    if (page->kind == PageKind::kFree) continue;
+    page->heap.store(this, std::memory_order_release);
+    page_collect(page);
+    if (page->used == 0) {
+      page->in_full = false;
+      page->free_key.store(kNoOwnerKey, std::memory_order_relaxed);
+      space.free_span(page, os::now_ms());
+      continue;
+    }
+    if (page->kind == PageKind::kLarge) {
+      page->in_full = true;
+      full.push_back(page);
+      page->thread_free.fetch_or(kNotifyBit, std::memory_order_acq_rel);
+      page->free_key.store(key_of(this) | kSlowFreeBit, std::memory_order_relaxed);
+      // A block freed before the notify bit was set would not wake us: look now.
+      if (page->thread_free_list() != nullptr) {
+        page_collect(page);
+        if (page->used == 0) free_large(page);
+      }
+    } else {
+      page->in_full = false;
+      page->free_key.store(key_of(this) | (page->has_aligned ? kSlowFreeBit : 0),
+                           std::memory_order_relaxed);
+      pages[page->size_class].push_back(page);
+      update_direct(page->size_class);
+      if (page->free == nullptr && page->capacity == page->reserved) move_to_full(page);
+    }
+  }
+}
+
+void Heap::abandon() {
+  scan_full(true);
+  sweep_empty_pages(true);
+  auto give_up = [](Page* page) {
+    page->heap.store(nullptr, std::memory_order_release);
+    page->free_key.store(kNoOwnerKey, std::memory_order_relaxed);
+    page->in_full = false;
+    // No owner to notify any more.
+    page->thread_free.fetch_and(~kNotifyBit, std::memory_order_acq_rel);
+  };
+  for (PageQueue& queue : pages)
+    for (Page* page = queue.head; page != nullptr; page = page->next) give_up(page);
+  for (Page* page = full.head; page != nullptr; page = page->next) give_up(page);
+  space.abandon_all();
+  init();
+  initialized = false;
+}
+
+}  // namespace tessera

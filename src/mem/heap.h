@@ -1,0 +1,76 @@
+// mem/heap.h — a thread's heap: pages by size class, the direct table that makes malloc's
+// fast path a table load and a list pop, the full list, and the segments it owns.
+// Layer mem/. All fields are the owner thread's except remote_pending.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "base/macros.h"
+#include "config/size_classes.h"
+#include "mem/page.h"
+#include "mem/segment.h"
+
+namespace tessera {
+
+inline constexpr size_t kDirectEntries = kDirectMax / 16 + 1;
+
+// A page with no blocks: where empty direct entries point, so the fast path needs no check.
+extern Page g_empty_page;
+
+struct Heap {
+  // (size + 15) / 16 -> the page malloc takes blocks of that size from. Kept equal to the
+  // head of the size class's queue (or g_empty_page).
+  Page* direct[kDirectEntries];
+  PageQueue pages[kClassCount];  // pages with (possibly) free blocks, by size class
+  PageQueue full;                // size-class pages without free blocks, and large blocks
+  SegmentSpace space;
+  // Set by another thread's free to a page on the full list: scan it for remote frees.
+  std::atomic<bool> remote_pending{false};
+  bool initialized = false;      // false for the static empty heap and pooled heaps
+  uint32_t heartbeat = 0;
+  uint64_t next_deferred_ms = 0;
+  Heap* pool_next = nullptr;     // the heap pool's free list
+
+  // Constant-initialisable, so the static empty heap exists before any code runs.
+  constexpr Heap() {
+    for (Page*& d : direct) d = &g_empty_page;
+  }
+
+  // --- called through the API layer ---
+  // Everything malloc's fast path does not: fresh pages, large and huge blocks. nullptr when
+  // out of memory.
+  void* malloc_generic(size_t size);
+  // A block of `size` bytes whose address is a multiple of `alignment` (power of two > 16).
+  void* malloc_aligned(size_t size, size_t alignment);
+  // Frees empty pages, then purges memory unused past the delay (everything with force).
+  void collect(bool force);
+  // The owning thread is exiting: give every page and segment away. The heap is reset.
+  void abandon();
+
+  void init();
+  void free_local_slow(Page* page, Block* block);
+
+ private:
+  Page* find_page(unsigned size_class);
+  Page* fresh_page(unsigned size_class);
+  void* large_alloc(size_t size);
+  Page* alloc_span(size_t slices, bool* clean);
+  void free_page(Page* page);
+  void free_large(Page* page);
+  void move_to_full(Page* page);
+  void move_from_full(Page* page);
+  void scan_full(bool all);
+  void sweep_empty_pages(bool include_heads);
+  void adopt(Segment* seg);
+  void deferred_work(bool force);
+  void update_direct(unsigned size_class);
+};
+
+// Frees p from whichever thread runs this; `page` holds p. Handles every case that the API's
+// fast path does not (remote frees, large and huge blocks, aligned blocks, invalid pointers).
+void free_slow(Heap* heap, Page* page, void* p);
+// Reports p as an invalid free (never tessera's, interior, or already free).
+void report_invalid_free(const void* p, const char* what);
+
+}  // namespace tessera

@@ -1,0 +1,83 @@
+// mem/page.cc — free-list maintenance of one page. Owner thread only, except where noted.
+#include "mem/page.h"
+
+#include "config/tuning.h"
+
+namespace tessera {
+
+void page_init(Page* page, Heap* heap, unsigned size_class, size_t block_size, uint8_t* start,
+               size_t bytes) {
+  page->free = nullptr;
+  page->local_free = nullptr;
+  page->used = 0;
+  page->capacity = 0;
+  page->reserved = (uint32_t)(bytes / block_size);
+  page->size_class = (uint8_t)size_class;
+  page->kind = PageKind::kSmall;
+  page->in_full = false;
+  page->has_aligned = false;
+  page->block_size = block_size;
+  page->magic = divisibility_magic((uint32_t)block_size);
+  page->start = start;
+  page->thread_free.store(0, std::memory_order_relaxed);
+  page->heap.store(heap, std::memory_order_relaxed);
+  page->free_key.store((uintptr_t)heap, std::memory_order_relaxed);
+}
+
+void page_extend(Page* page) {
+  size_t bs = page->block_size;
+  size_t count = kExtendBytes / bs;
+  if (count < 4) count = 4;  // medium blocks: a few at a time still amortises the slow path
+  size_t left = page->reserved - page->capacity;
+  if (count > left) count = left;
+  // Carve in address order so that consecutive mallocs return consecutive blocks.
+  uint8_t* first = page->start + (size_t)page->capacity * bs;
+  uint8_t* p = first;
+  for (size_t i = 1; i < count; i++, p += bs) ((Block*)p)->next = (Block*)(p + bs);
+  ((Block*)p)->next = page->free;
+  page->free = (Block*)first;
+  page->capacity += (uint32_t)count;
+}
+
+void page_collect(Page* page) {
+  if (page->thread_free.load(std::memory_order_relaxed) & ~kNotifyBit) {
+    // Take the whole remote list at once; this also clears kNotifyBit (the caller decides
+    // whether the page goes back on the full list).
+    uintptr_t taken = page->thread_free.exchange(0, std::memory_order_acquire);
+    Block* head = (Block*)(taken & ~kNotifyBit);
+    if (head) {
+      uint32_t n = 1;
+      Block* tail = head;
+      while (tail->next) { tail = tail->next; n++; }
+      tail->next = page->local_free;
+      page->local_free = head;
+      page->used -= n;
+    }
+  }
+  if (page->local_free) {
+    if (!page->free) {
+      page->free = page->local_free;
+    } else {
+      Block* tail = page->local_free;
+      while (tail->next) tail = tail->next;
+      tail->next = page->free;
+      page->free = page->local_free;
+    }
+    page->local_free = nullptr;
+  }
+}
+
+uint8_t* page_block_start(const Page* page, const void* p) {
+  uintptr_t offset = (uintptr_t)p - (uintptr_t)page->start;
+  if (page->kind != PageKind::kSmall) {
+    // One block per page: the start, or an aligned pointer inside it.
+    if (offset == 0) return page->start;
+    return (page->has_aligned && offset < page->block_size) ? page->start : nullptr;
+  }
+  if (offset >= (size_t)page->reserved * page->block_size) return nullptr;
+  if (is_divisible((uint32_t)offset, page->magic)) return (uint8_t*)p;
+  if (!page->has_aligned) return nullptr;
+  return page->start + (offset / page->block_size) * page->block_size;
+}
+
+}  // namespace tessera

@@ -1,0 +1,110 @@
+// mem/page.h — a page: a span of slices holding blocks of one size class (or one large or
+// huge block), with its sharded free lists. Layer mem/; uses base/ and config/.
+//
+// Who touches what:
+//   owner thread only : free, local_free, used, capacity, in_full, has_aligned, queue links
+//   any thread        : thread_free (atomic push), free_key and heap (relaxed reads)
+//
+// Invariant (owner's view, between operations):
+//   used + |free| + |local_free| == capacity <= reserved
+// where `used` still counts blocks that other threads pushed onto thread_free but the owner
+// has not collected yet. A page is empty when used == 0 after a collect.
+//
+// thread_free packs a block pointer with kNotifyBit: set while the page sits on its heap's
+// full list, so that the first remote free tells the owner (Heap::remote_pending) to look.
+//
+// free_key is the owner heap's address when a same-thread free may take the fast path, and
+// that address | kSlowFreeBit when it must not (page full, aligned blocks inside, large or
+// huge block). kNoOwnerKey marks free spans, abandoned pages and huge blocks: no heap
+// address ever equals it, so no thread takes the fast path there.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "base/bits.h"
+#include "base/macros.h"
+
+namespace tessera {
+
+struct Heap;
+
+struct Block {
+  Block* next;
+};
+
+enum class PageKind : uint8_t { kFree = 0, kSmall, kLarge, kHuge };
+
+inline constexpr uintptr_t kSlowFreeBit = 1;
+inline constexpr uintptr_t kNoOwnerKey = 1;
+inline constexpr uintptr_t kNotifyBit = 1;
+
+struct Page {
+  // --- blocks (owner only) ---
+  Block* free;
+  Block* local_free;
+  uint32_t used;
+  uint32_t capacity;          // blocks carved out so far
+  uint32_t reserved;          // blocks that fit in the page
+  uint8_t size_class;         // 0 for large and huge blocks
+  PageKind kind;
+  bool in_full;               // on the heap's full list
+  bool has_aligned;           // some block was handed out at an aligned interior address
+  size_t block_size;          // 0 in a free span
+  uint64_t magic;             // divisibility_magic(block_size) for small pages
+  uint8_t* start;             // first block
+  // --- shared ---
+  std::atomic<uintptr_t> free_key;
+  std::atomic<uintptr_t> thread_free;
+  std::atomic<Heap*> heap;
+  // --- span bookkeeping (owner of the segment) ---
+  Page* next;                 // heap page queue, full list or free-span bin
+  Page* prev;
+  uint32_t slice_count;       // slices in the span (head descriptor only)
+  uint32_t slice_offset;      // descriptors back to the span's head; 0 at the head
+  bool dirty;                 // free span: may still be resident (not purged)
+  bool zeroed;                // large/huge block: its memory is known to be zero
+  uint64_t free_since_ms;     // free span: when it became free
+
+  Block* thread_free_list() const {
+    return (Block*)(thread_free.load(std::memory_order_relaxed) & ~kNotifyBit);
+  }
+};
+
+// A doubly-linked list of pages (a size class's queue, the full list, a span bin).
+struct PageQueue {
+  Page* head = nullptr;
+  Page* tail = nullptr;
+
+  bool empty() const { return head == nullptr; }
+  void push_front(Page* p) {
+    p->prev = nullptr;
+    p->next = head;
+    if (head) head->prev = p; else tail = p;
+    head = p;
+  }
+  void push_back(Page* p) {
+    p->next = nullptr;
+    p->prev = tail;
+    if (tail) tail->next = p; else head = p;
+    tail = p;
+  }
+  void remove(Page* p) {
+    if (p->prev) p->prev->next = p->next; else head = p->next;
+    if (p->next) p->next->prev = p->prev; else tail = p->prev;
+    p->next = p->prev = nullptr;
+  }
+};
+
+// Sets a fresh span up as a page of `block_size` blocks owned by `heap` (nothing carved yet).
+void page_init(Page* page, Heap* heap, unsigned size_class, size_t block_size, uint8_t* start,
+               size_t bytes);
+// Carves the next few blocks (about kExtendBytes) onto the free list; capacity < reserved.
+void page_extend(Page* page);
+// Moves remote frees (thread_free) and local frees onto the free list. Owner only.
+void page_collect(Page* page);
+// Start of the block containing p, or nullptr when p is not a block start and the page never
+// handed out aligned interior pointers (an invalid or interior pointer).
+uint8_t* page_block_start(const Page* page, const void* p);
+
+}  // namespace tessera

@@ -1,0 +1,211 @@
+// mem/segment.cc — span allocation inside segments, coalescing, purging, abandonment.
+// Owner thread only, except the abandoned list (under its lock).
+#include "mem/segment.h"
+
+#include "base/spinlock.h"
+#include "mem/memory_stats.h"
+#include "mem/segment_map.h"
+#include "platform/os.h"
+
+namespace tessera {
+
+MemoryStats g_memory_stats;
+
+namespace {
+
+static_assert(kSegmentMetaSlices < kSlicesPerSegment / 4, "segment header too large");
+inline constexpr size_t kMetaBytes = kSegmentMetaSlices * kSliceSize;
+
+// Bins 1..8 hold spans of exactly that many slices; above, one bin per power of two.
+unsigned bin_of(size_t slices) {
+  if (slices <= 8) return (unsigned)slices;
+  unsigned b = 6 + floor_log2(slices);
+  return b < kSpanBins ? b : (unsigned)kSpanBins - 1;
+}
+
+SpinLock g_abandoned_lock;
+Segment* g_abandoned = nullptr;
+
+size_t span_bytes(const Page* span) { return (size_t)span->slice_count << kSliceShift; }
+
+}  // namespace
+
+void span_set_offsets(Page* head, size_t count) {
+  for (size_t i = 1; i < count; i++) head[i].slice_offset = (uint32_t)i;
+}
+
+void SegmentSpace::insert_free(Page* span, uint64_t now_ms) {
+  span->kind = PageKind::kFree;
+  span->block_size = 0;
+  span->slice_offset = 0;
+  span->free_key.store(kNoOwnerKey, std::memory_order_relaxed);
+  span->free_since_ms = now_ms;
+  span[span->slice_count - 1].slice_offset = span->slice_count - 1;
+  bins[bin_of(span->slice_count)].push_front(span);
+}
+
+void SegmentSpace::remove_free(Page* span) { bins[bin_of(span->slice_count)].remove(span); }
+
+Page* SegmentSpace::alloc_span(size_t slices, bool* clean) {
+  for (unsigned b = bin_of(slices); b < kSpanBins; b++) {
+    for (Page* span = bins[b].head; span != nullptr; span = span->next) {
+      if (span->slice_count < slices) continue;
+      remove_free(span);
+      if (span->slice_count > slices) {
+        Page* rest = span + slices;
+        rest->slice_count = span->slice_count - (uint32_t)slices;
+        rest->dirty = span->dirty;
+        insert_free(rest, span->free_since_ms);
+        span->slice_count = (uint32_t)slices;
+      }
+      span_set_offsets(span, slices);
+      span->kind = PageKind::kLarge;  // in use; the caller sets the real kind
+      *clean = !span->dirty;
+      if (!span->dirty) g_memory_stats.add_committed(span_bytes(span));
+      span->dirty = true;
+      segment_of_page(span)->used_spans++;
+      return span;
+    }
+  }
+  return nullptr;
+}
+
+bool SegmentSpace::free_span(Page* span, uint64_t now_ms) {
+  Segment* seg = segment_of_page(span);
+  seg->used_spans--;
+  size_t index = (size_t)(span - seg->slices);
+  uint32_t count = span->slice_count;
+  // A neighbour's memory that was purged is counted as committed again: the merged span is
+  // one unit for purging.
+  if (index + count < kSlicesPerSegment) {
+    Page* next = span + count;
+    if (next->kind == PageKind::kFree) {
+      remove_free(next);
+      if (!next->dirty) g_memory_stats.add_committed(span_bytes(next));
+      count += next->slice_count;
+    }
+  }
+  if (index > seg->meta_slices) {
+    Page* last = span - 1;
+    Page* prev = last - last->slice_offset;
+    if (prev->kind == PageKind::kFree) {
+      remove_free(prev);
+      if (!prev->dirty) g_memory_stats.add_committed(span_bytes(prev));
+      count += prev->slice_count;
+      span = prev;
+    }
+  }
+  span->slice_count = count;
+  span->dirty = true;
+  insert_free(span, now_ms);
+  if (seg->used_spans == 0) {
+    seg->empty_since_ms = now_ms;
+    return true;
+  }
+  return false;
+}
+
+bool SegmentSpace::add_segment(Heap* owner) {
+  void* mem = os::map_aligned(kSegmentSize, kSegmentSize);
+  if (mem == nullptr) return false;
+  auto* seg = (Segment*)mem;  // fresh mappings are zero: every descriptor starts zeroed
+  if (!segment_map_add((uintptr_t)seg, kSegmentSize)) {
+    os::unmap(mem, kSegmentSize);
+    return false;
+  }
+  seg->size = kSegmentSize;
+  seg->meta_slices = (uint32_t)kSegmentMetaSlices;
+  seg->heap.store(owner, std::memory_order_relaxed);
+  g_memory_stats.reserved.fetch_add(kSegmentSize, std::memory_order_relaxed);
+  g_memory_stats.add_committed(kMetaBytes);
+  seg->next = segments;
+  seg->prev = nullptr;
+  if (segments) segments->prev = seg;
+  segments = seg;
+  Page* span = &seg->slices[kSegmentMetaSlices];
+  span->slice_count = (uint32_t)kSegmentUsableSlices;
+  span->dirty = false;
+  insert_free(span, 0);
+  return true;
+}
+
+void SegmentSpace::adopt_segment(Segment* seg, Heap* owner) {
+  seg->heap.store(owner, std::memory_order_relaxed);
+  seg->next = segments;
+  seg->prev = nullptr;
+  if (segments) segments->prev = seg;
+  segments = seg;
+  for (size_t i = seg->meta_slices; i < kSlicesPerSegment; i += seg->slices[i].slice_count) {
+    Page* span = &seg->slices[i];
+    if (span->kind == PageKind::kFree) insert_free(span, span->free_since_ms);
+  }
+}
+
+void SegmentSpace::release_segment(Segment* seg) {
+  Page* span = &seg->slices[seg->meta_slices];  // an empty segment is one free span
+  remove_free(span);
+  if (seg->next) seg->next->prev = seg->prev;
+  if (seg->prev) seg->prev->next = seg->next; else segments = seg->next;
+  g_memory_stats.sub_committed(kMetaBytes + (span->dirty ? span_bytes(span) : 0));
+  g_memory_stats.reserved.fetch_sub(seg->size, std::memory_order_relaxed);
+  g_memory_stats.purged.fetch_add(kMetaBytes + (span->dirty ? span_bytes(span) : 0),
+                                  std::memory_order_relaxed);
+  segment_map_remove((uintptr_t)seg, seg->size);
+  os::unmap(seg, seg->size);
+}
+
+size_t SegmentSpace::purge(uint64_t now_ms, uint64_t delay_ms, bool force) {
+  size_t released = 0;
+  for (Segment* seg = segments; seg != nullptr;) {
+    Segment* next = seg->next;
+    if (seg->used_spans == 0 && (force || now_ms - seg->empty_since_ms >= delay_ms)) {
+      released += seg->size;
+      release_segment(seg);
+    }
+    seg = next;
+  }
+  for (PageQueue& bin : bins) {
+    for (Page* span = bin.head; span != nullptr; span = span->next) {
+      if (!span->dirty || (!force && now_ms - span->free_since_ms < delay_ms)) continue;
+      size_t bytes = span_bytes(span);
+      os::purge(slice_address(segment_of_page(span), span), bytes);
+      span->dirty = false;
+      g_memory_stats.sub_committed(bytes);
+      g_memory_stats.purged.fetch_add(bytes, std::memory_order_relaxed);
+      released += bytes;
+    }
+  }
+  return released;
+}
+
+void SegmentSpace::abandon_all() {
+  for (Segment* seg = segments; seg != nullptr;) {
+    Segment* next = seg->next;
+    if (seg->used_spans == 0) {
+      release_segment(seg);
+    } else {
+      seg->heap.store(nullptr, std::memory_order_release);
+      LockGuard guard(g_abandoned_lock);
+      seg->prev = nullptr;
+      seg->next = g_abandoned;
+      __atomic_store_n(&g_abandoned, seg, __ATOMIC_RELEASE);
+    }
+    seg = next;
+  }
+  for (PageQueue& bin : bins) bin = PageQueue{};
+  segments = nullptr;
+}
+
+Segment* take_abandoned_segment() {
+  if (__atomic_load_n(&g_abandoned, __ATOMIC_RELAXED) == nullptr) return nullptr;
+  LockGuard guard(g_abandoned_lock);
+  Segment* seg = g_abandoned;
+  if (seg) __atomic_store_n(&g_abandoned, seg->next, __ATOMIC_RELAXED);
+  return seg;
+}
+
+void abandoned_lock() { g_abandoned_lock.lock(); }
+void abandoned_unlock() { g_abandoned_lock.unlock(); }
+void abandoned_reset_after_fork() { g_abandoned_lock.reset_after_fork(); }
+
+}  // namespace tessera

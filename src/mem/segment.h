@@ -1,0 +1,87 @@
+// mem/segment.h — segments: 32 MiB of address space aligned to their size, cut into 64 KiB
+// slices, owned by one heap. Spans of slices are pages, large blocks, or free. Layer mem/.
+//
+// Every slice has a descriptor (a Page) in the segment's first slices. A span's first
+// descriptor is its head; every other descriptor of a span in use, and the last descriptor
+// of a free span, store slice_offset = distance back to the head. So free() finds a block's
+// page with one subtraction, and freeing a span finds both neighbours to coalesce with.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "base/bits.h"
+#include "config/tuning.h"
+#include "mem/page.h"
+
+namespace tessera {
+
+struct Segment {
+  Segment* next;               // owner heap's segment list, or the abandoned list
+  Segment* prev;
+  std::atomic<Heap*> heap;     // owner; nullptr while abandoned or huge
+  size_t size;                 // bytes mapped
+  uint32_t used_spans;         // pages and large blocks in use
+  uint32_t meta_slices;        // slices taken by this header
+  bool huge;
+  uint64_t empty_since_ms;     // when used_spans last dropped to 0
+  Page slices[kSlicesPerSegment];
+};
+
+inline constexpr size_t kSegmentMetaSlices = div_ceil(sizeof(Segment), kSliceSize);
+inline constexpr size_t kSegmentUsableSlices = kSlicesPerSegment - kSegmentMetaSlices;
+
+TESSERA_FAST_PATH Segment* segment_of(uintptr_t a) {
+  return (Segment*)align_down(a, kSegmentSize);
+}
+// The page holding address a inside a normal segment (or the first chunk of a huge one).
+TESSERA_FAST_PATH Page* segment_page_of(Segment* seg, uintptr_t a) {
+  Page* slice = &seg->slices[(a - (uintptr_t)seg) >> kSliceShift];
+  return slice - slice->slice_offset;
+}
+inline uint8_t* slice_address(Segment* seg, const Page* slice) {
+  return (uint8_t*)seg + ((size_t)(slice - seg->slices) << kSliceShift);
+}
+inline Segment* segment_of_page(const Page* page) { return segment_of((uintptr_t)page); }
+
+inline constexpr size_t kSpanBins = 16;
+
+// The segments one heap owns and the free spans in them, binned by slice count.
+struct SegmentSpace {
+  PageQueue bins[kSpanBins];
+  Segment* segments = nullptr;
+
+  // A span of `slices` slices out of a free span, or nullptr when none fits. *clean tells
+  // whether its memory is known to be zero (never used, or purged).
+  Page* alloc_span(size_t slices, bool* clean);
+  // Gives a span back; it coalesces with free neighbours. Returns true when its segment is
+  // now entirely free.
+  bool free_span(Page* span, uint64_t now_ms);
+  // Maps a new segment for `owner` and adds its free span. False when the OS refuses.
+  bool add_segment(Heap* owner);
+  // Takes over an abandoned segment's free spans; the caller adopts its pages in use.
+  void adopt_segment(Segment* seg, Heap* owner);
+  // Purges free spans unused since `delay_ms` (all with force) and unmaps entirely free
+  // segments past the delay. Returns bytes returned to the OS.
+  size_t purge(uint64_t now_ms, uint64_t delay_ms, bool force);
+  // Hands every segment over to the abandoned list (or unmaps it when empty). The space is
+  // empty afterwards.
+  void abandon_all();
+
+ private:
+  void insert_free(Page* span, uint64_t now_ms);
+  void remove_free(Page* span);
+  void release_segment(Segment* seg);
+};
+
+// Pops a segment whose owner thread exited, or nullptr. Thread-safe.
+Segment* take_abandoned_segment();
+// Lock of the abandoned list, for fork handlers.
+void abandoned_lock();
+void abandoned_unlock();
+void abandoned_reset_after_fork();
+
+// Marks a span's descriptors [head+1, head+count) as belonging to head.
+void span_set_offsets(Page* head, size_t count);
+
+}  // namespace tessera

@@ -1,0 +1,36 @@
+// platform/os.h — the operating-system contract. Everything above this layer reaches the OS
+// only through these functions; os_linux.cc implements them for Linux. None of them calls
+// malloc.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace tessera::os {
+
+// Maps `size` bytes of zeroed, readable and writable memory whose address is a multiple of
+// `alignment` (a power of two, at least the OS page size). Memory is committed lazily by the
+// kernel on first touch. Returns nullptr when the OS refuses; never aborts.
+void* map_aligned(size_t size, size_t alignment);
+// Unmaps a range previously returned by map_aligned (or a page-aligned part of one).
+void unmap(void* p, size_t size);
+// Gives the physical pages of [p, p+size) back to the OS; the range stays mapped and reads as
+// zero afterwards. p and size must be page-aligned.
+void purge(void* p, size_t size);
+// OS page size (4 KiB on x86-64 Linux).
+size_t page_size();
+// A monotonic clock in milliseconds, cheap enough for slow paths (vDSO, coarse).
+uint64_t now_ms();
+// Writes all of buf to stderr, retrying on EINTR; never allocates.
+void write_stderr(const char* buf, size_t len);
+// Value of an environment variable or nullptr. Safe before main; never allocates.
+const char* getenv(const char* name);
+[[noreturn]] void abort();
+
+// Registers `on_exit` to run with `arg` when the calling thread exits (pthread key destructor).
+// Returns false when no key could be created.
+bool thread_exit_hook_init(void (*on_exit)(void*));
+void thread_exit_hook_arm(void* arg);
+// Installs fork handlers (pthread_atfork).
+void at_fork(void (*prepare)(), void (*parent)(), void (*child)());
+
+}  // namespace tessera::os
