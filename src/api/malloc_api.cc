@@ -43,18 +43,34 @@ TESSERA_SLOW_PATH void* malloc_slow(size_t size) {
   return p;
 }
 
+// Pops a block off page, or nullptr. When the free list has run dry but the owner has freed
+// blocks since, those become the free list right here: a malloc/free loop over a few live
+// blocks never leaves the fast path.
+TESSERA_FAST_PATH Block* page_pop(Page* page) {
+  Block* block = page->free;
+  if (TESSERA_UNLIKELY(block == nullptr)) {
+    block = page->local_free;
+    if (block == nullptr) return nullptr;
+    page->local_free = nullptr;
+  }
+  page->free = block->next;
+  page->used++;
+  return block;
+}
+
 // malloc's fast path: a table load, a list pop and a counter update.
 TESSERA_FAST_PATH void* malloc_fast(size_t size) {
+  Heap* heap = t_heap;
+  Page* page;
   if (TESSERA_LIKELY(size <= kDirectMax)) {
-    Heap* heap = t_heap;
-    Page* page = heap->direct[(size + 15) >> 4];
-    Block* block = page->free;
-    if (TESSERA_LIKELY(block != nullptr)) {
-      page->free = block->next;
-      page->used++;
-      return block;
-    }
+    page = heap->direct[(size + 15) >> 4];
+  } else if (size <= kMediumBlockMax) {
+    page = heap->current[size_class_of(size)];
+  } else {
+    return malloc_slow(size);
   }
+  Block* block = page_pop(page);
+  if (TESSERA_LIKELY(block != nullptr)) return block;
   return malloc_slow(size);
 }
 
@@ -141,6 +157,12 @@ void* aligned_alloc_impl(size_t size, size_t alignment, bool zero) {
   return p;
 }
 
+}  // namespace
+}  // namespace tessera
+TESSERA_API size_t ts_good_size(size_t size) noexcept;
+namespace tessera {
+namespace {
+
 // Moves p's contents into a new block from `allocate` when it does not fit in place.
 template <typename Allocate>
 void* realloc_impl(void* p, size_t size, size_t alignment, Allocate allocate) {
@@ -155,8 +177,12 @@ void* realloc_impl(void* p, size_t size, size_t alignment, Allocate allocate) {
     errno = EINVAL;
     return nullptr;
   }
-  // In place while the block still fits and would not waste more than half of itself.
-  if (size <= usable && size >= usable / 2 && ((uintptr_t)p & (alignment - 1)) == 0) return p;
+  // In place while the block still fits and either the new size maps to the same block size
+  // or at most half of the block would be wasted.
+  if (size <= usable && ((uintptr_t)p & (alignment - 1)) == 0 &&
+      (size >= usable / 2 || ts_good_size(size) >= usable)) {
+    return p;
+  }
   void* q = allocate(size);
   if (q == nullptr) return nullptr;  // errno set; p untouched
   memcpy(q, p, size < usable ? size : usable);

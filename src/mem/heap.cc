@@ -43,6 +43,7 @@ void report_invalid_free(const void* p, const char* what) {
 
 void Heap::init() {
   for (Page*& d : direct) d = &g_empty_page;
+  for (Page*& c : current) c = &g_empty_page;
   for (PageQueue& q : pages) q = PageQueue{};
   full = PageQueue{};
   space = SegmentSpace{};
@@ -53,8 +54,9 @@ void Heap::init() {
 }
 
 void Heap::update_direct(unsigned size_class) {
-  if (size_class > kSizeClasses.direct[kDirectEntries - 1]) return;
   Page* page = pages[size_class].head ? pages[size_class].head : &g_empty_page;
+  current[size_class] = page;
+  if (size_class > kSizeClasses.direct[kDirectEntries - 1]) return;
   size_t lo = size_class == 1 ? 0 : kSizeClasses.block_size[size_class - 1] / 16 + 1;
   size_t hi = kSizeClasses.block_size[size_class] / 16;
   for (size_t w = lo; w <= hi; w++) direct[w] = page;

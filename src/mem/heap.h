@@ -22,6 +22,8 @@ struct Heap {
   // (size + 15) / 16 -> the page malloc takes blocks of that size from. Kept equal to the
   // head of the size class's queue (or g_empty_page).
   Page* direct[kDirectEntries];
+  // Size class -> the head of its queue, or g_empty_page: the fast path above 1 KiB.
+  Page* current[kClassCount];
   PageQueue pages[kClassCount];  // pages with (possibly) free blocks, by size class
   PageQueue full;                // size-class pages without free blocks, and large blocks
   SegmentSpace space;
@@ -35,6 +37,7 @@ struct Heap {
   // Constant-initialisable, so the static empty heap exists before any code runs.
   constexpr Heap() {
     for (Page*& d : direct) d = &g_empty_page;
+    for (Page*& c : current) c = &g_empty_page;
   }
 
   // --- called through the API layer ---

@@ -39,31 +39,32 @@ inline constexpr uintptr_t kSlowFreeBit = 1;
 inline constexpr uintptr_t kNoOwnerKey = 1;
 inline constexpr uintptr_t kNotifyBit = 1;
 
-struct Page {
-  // --- blocks (owner only) ---
-  Block* free;
-  Block* local_free;
-  uint32_t used;
-  uint32_t capacity;          // blocks carved out so far
+// 128 bytes, so a slice index becomes a descriptor with one shift; everything free() and
+// malloc() touch on their fast paths sits in the first cache line.
+struct alignas(64) Page {
+  // --- fast paths ---
+  Block* free;                // popped by malloc (owner only)
+  Block* local_free;          // pushed by the owner's free (owner only)
+  uint8_t* start;             // first block
+  uint64_t magic;             // divisibility_magic(block_size) for small pages
+  std::atomic<uintptr_t> free_key;
+  uint32_t used;              // owner only
+  uint32_t slice_offset;      // descriptors back to the span's head; 0 at the head
+  uint32_t capacity;          // blocks carved out so far (owner only)
   uint32_t reserved;          // blocks that fit in the page
   uint8_t size_class;         // 0 for large and huge blocks
   PageKind kind;
-  bool in_full;               // on the heap's full list
+  bool in_full;               // on the heap's full list (owner only)
   bool has_aligned;           // some block was handed out at an aligned interior address
+  bool dirty;                 // free span: may still be resident (not purged)
+  bool zeroed;                // large/huge block: its memory is known to be zero
+  // --- slow paths ---
   size_t block_size;          // 0 in a free span
-  uint64_t magic;             // divisibility_magic(block_size) for small pages
-  uint8_t* start;             // first block
-  // --- shared ---
-  std::atomic<uintptr_t> free_key;
   std::atomic<uintptr_t> thread_free;
   std::atomic<Heap*> heap;
-  // --- span bookkeeping (owner of the segment) ---
   Page* next;                 // heap page queue, full list or free-span bin
   Page* prev;
   uint32_t slice_count;       // slices in the span (head descriptor only)
-  uint32_t slice_offset;      // descriptors back to the span's head; 0 at the head
-  bool dirty;                 // free span: may still be resident (not purged)
-  bool zeroed;                // large/huge block: its memory is known to be zero
   uint64_t free_since_ms;     // free span: when it became free
 
   Block* thread_free_list() const {
@@ -106,5 +107,7 @@ void page_collect(Page* page);
 // Start of the block containing p, or nullptr when p is not a block start and the page never
 // handed out aligned interior pointers (an invalid or interior pointer).
 uint8_t* page_block_start(const Page* page, const void* p);
+
+static_assert(sizeof(Page) == 128);
 
 }  // namespace tessera

@@ -47,50 +47,56 @@ void SegmentSpace::insert_free(Page* span, uint64_t now_ms) {
 void SegmentSpace::remove_free(Page* span) { bins[bin_of(span->slice_count)].remove(span); }
 
 Page* SegmentSpace::alloc_span(size_t slices, bool* clean) {
-  for (unsigned b = bin_of(slices); b < kSpanBins; b++) {
+  // Resident (dirty) spans first: reusing them costs no page faults and no extra RSS.
+  Page* fit = nullptr;
+  for (unsigned b = bin_of(slices); b < kSpanBins && fit == nullptr; b++) {
     for (Page* span = bins[b].head; span != nullptr; span = span->next) {
       if (span->slice_count < slices) continue;
-      remove_free(span);
-      if (span->slice_count > slices) {
-        Page* rest = span + slices;
-        rest->slice_count = span->slice_count - (uint32_t)slices;
-        rest->dirty = span->dirty;
-        insert_free(rest, span->free_since_ms);
-        span->slice_count = (uint32_t)slices;
+      if (span->dirty) {
+        fit = span;
+        break;
       }
-      span_set_offsets(span, slices);
-      span->kind = PageKind::kLarge;  // in use; the caller sets the real kind
-      *clean = !span->dirty;
-      if (!span->dirty) g_memory_stats.add_committed(span_bytes(span));
-      span->dirty = true;
-      segment_of_page(span)->used_spans++;
-      return span;
+      if (fit == nullptr) fit = span;
     }
   }
-  return nullptr;
+  if (fit == nullptr) return nullptr;
+  Page* span = fit;
+  remove_free(span);
+  if (span->slice_count > slices) {
+    Page* rest = span + slices;
+    rest->slice_count = span->slice_count - (uint32_t)slices;
+    rest->dirty = span->dirty;
+    insert_free(rest, span->free_since_ms);
+    span->slice_count = (uint32_t)slices;
+  }
+  span_set_offsets(span, slices);
+  span->kind = PageKind::kLarge;  // in use; the caller sets the real kind
+  *clean = !span->dirty;
+  if (!span->dirty) g_memory_stats.add_committed(span_bytes(span));
+  span->dirty = true;
+  segment_of_page(span)->used_spans++;
+  return span;
 }
 
+// A freed span is dirty; it merges with dirty free neighbours only, so that purged memory
+// stays accounted as purged (clean neighbours merge once purge() has cleaned this one).
 bool SegmentSpace::free_span(Page* span, uint64_t now_ms) {
   Segment* seg = segment_of_page(span);
   seg->used_spans--;
   size_t index = (size_t)(span - seg->slices);
   uint32_t count = span->slice_count;
-  // A neighbour's memory that was purged is counted as committed again: the merged span is
-  // one unit for purging.
   if (index + count < kSlicesPerSegment) {
     Page* next = span + count;
-    if (next->kind == PageKind::kFree) {
+    if (next->kind == PageKind::kFree && next->dirty) {
       remove_free(next);
-      if (!next->dirty) g_memory_stats.add_committed(span_bytes(next));
       count += next->slice_count;
     }
   }
   if (index > seg->meta_slices) {
     Page* last = span - 1;
     Page* prev = last - last->slice_offset;
-    if (prev->kind == PageKind::kFree) {
+    if (prev->kind == PageKind::kFree && prev->dirty) {
       remove_free(prev);
-      if (!prev->dirty) g_memory_stats.add_committed(span_bytes(prev));
       count += prev->slice_count;
       span = prev;
     }
@@ -142,16 +148,53 @@ void SegmentSpace::adopt_segment(Segment* seg, Heap* owner) {
 }
 
 void SegmentSpace::release_segment(Segment* seg) {
-  Page* span = &seg->slices[seg->meta_slices];  // an empty segment is one free span
-  remove_free(span);
+  size_t dirty_bytes = 0;
+  for (size_t i = seg->meta_slices; i < kSlicesPerSegment; i += seg->slices[i].slice_count) {
+    Page* span = &seg->slices[i];
+    remove_free(span);
+    if (span->dirty) dirty_bytes += span_bytes(span);
+  }
   if (seg->next) seg->next->prev = seg->prev;
   if (seg->prev) seg->prev->next = seg->next; else segments = seg->next;
-  g_memory_stats.sub_committed(kMetaBytes + (span->dirty ? span_bytes(span) : 0));
+  g_memory_stats.sub_committed(kMetaBytes + dirty_bytes);
   g_memory_stats.reserved.fetch_sub(seg->size, std::memory_order_relaxed);
-  g_memory_stats.purged.fetch_add(kMetaBytes + (span->dirty ? span_bytes(span) : 0),
-                                  std::memory_order_relaxed);
+  g_memory_stats.purged.fetch_add(kMetaBytes + dirty_bytes, std::memory_order_relaxed);
   segment_map_remove((uintptr_t)seg, seg->size);
   os::unmap(seg, seg->size);
+}
+
+// Walks each segment's spans in address order: purges dirty free spans past the delay, and
+// merges runs of clean free spans back into one.
+size_t SegmentSpace::purge_segment(Segment* seg, uint64_t now_ms, uint64_t delay_ms, bool force) {
+  size_t released = 0;
+  Page* run = nullptr;  // head of the clean free run ending just before slice i
+  for (size_t i = seg->meta_slices; i < kSlicesPerSegment;) {
+    Page* span = &seg->slices[i];
+    i += span->slice_count;
+    if (span->kind != PageKind::kFree) {
+      run = nullptr;
+      continue;
+    }
+    if (span->dirty && (force || now_ms - span->free_since_ms >= delay_ms)) {
+      size_t bytes = span_bytes(span);
+      os::purge(slice_address(seg, span), bytes);
+      span->dirty = false;
+      g_memory_stats.sub_committed(bytes);
+      g_memory_stats.purged.fetch_add(bytes, std::memory_order_relaxed);
+      released += bytes;
+    }
+    if (span->dirty) {
+      run = nullptr;
+    } else if (run == nullptr) {
+      run = span;
+    } else {
+      remove_free(run);
+      remove_free(span);
+      run->slice_count += span->slice_count;
+      insert_free(run, now_ms);
+    }
+  }
+  return released;
 }
 
 size_t SegmentSpace::purge(uint64_t now_ms, uint64_t delay_ms, bool force) {
@@ -161,19 +204,10 @@ size_t SegmentSpace::purge(uint64_t now_ms, uint64_t delay_ms, bool force) {
     if (seg->used_spans == 0 && (force || now_ms - seg->empty_since_ms >= delay_ms)) {
       released += seg->size;
       release_segment(seg);
+    } else {
+      released += purge_segment(seg, now_ms, delay_ms, force);
     }
     seg = next;
-  }
-  for (PageQueue& bin : bins) {
-    for (Page* span = bin.head; span != nullptr; span = span->next) {
-      if (!span->dirty || (!force && now_ms - span->free_since_ms < delay_ms)) continue;
-      size_t bytes = span_bytes(span);
-      os::purge(slice_address(segment_of_page(span), span), bytes);
-      span->dirty = false;
-      g_memory_stats.sub_committed(bytes);
-      g_memory_stats.purged.fetch_add(bytes, std::memory_order_relaxed);
-      released += bytes;
-    }
   }
   return released;
 }

@@ -72,6 +72,7 @@ struct SegmentSpace {
   void insert_free(Page* span, uint64_t now_ms);
   void remove_free(Page* span);
   void release_segment(Segment* seg);
+  size_t purge_segment(Segment* seg, uint64_t now_ms, uint64_t delay_ms, bool force);
 };
 
 // Pops a segment whose owner thread exited, or nullptr. Thread-safe.

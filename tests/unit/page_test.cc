@@ -1,0 +1,124 @@
+// A page's free lists on a private buffer: carving, popping, local and remote frees keep
+// used + |free| + |local_free| == capacity, and collection loses and duplicates nothing.
+#include "mem/page.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <vector>
+
+#include "config/size_classes.h"
+
+namespace tessera {
+namespace {
+
+size_t list_length(const Block* b) {
+  size_t n = 0;
+  for (; b != nullptr; b = b->next) n++;
+  return n;
+}
+
+class PageTest : public ::testing::TestWithParam<size_t> {
+ protected:
+  void SetUp() override {
+    buffer_.assign(kSliceSize * kMediumPageSlices, 0);
+    page_ = new Page();
+    size_t bs = GetParam();
+    page_init(page_, nullptr, size_class_of(bs), bs, buffer_.data(),
+              page_slices_for(bs) * kSliceSize);
+  }
+  void TearDown() override { delete page_; }
+
+  void expect_invariant() {
+    EXPECT_EQ(page_->used + list_length(page_->free) + list_length(page_->local_free),
+              page_->capacity);
+    EXPECT_LE(page_->capacity, page_->reserved);
+  }
+  Block* pop() {
+    Block* b = page_->free;
+    if (b == nullptr) return nullptr;
+    page_->free = b->next;
+    page_->used++;
+    return b;
+  }
+
+  std::vector<uint8_t> buffer_;
+  Page* page_ = nullptr;
+};
+
+TEST_P(PageTest, ExtendCarvesDistinctAlignedBlocksInOrder) {
+  page_extend(page_);
+  ASSERT_GT(page_->capacity, 0u);
+  expect_invariant();
+  uint8_t* prev = nullptr;
+  for (Block* b = page_->free; b != nullptr; b = b->next) {
+    uint8_t* p = (uint8_t*)b;
+    EXPECT_EQ((p - page_->start) % (ptrdiff_t)GetParam(), 0);
+    if (prev) {
+      EXPECT_EQ(p, prev + GetParam());
+    }
+    prev = p;
+  }
+}
+
+TEST_P(PageTest, FillingThePageHandsOutEveryBlockOnce) {
+  std::set<Block*> seen;
+  while (page_->capacity < page_->reserved || page_->free != nullptr) {
+    if (page_->free == nullptr) page_extend(page_);
+    Block* b = pop();
+    ASSERT_NE(b, nullptr);
+    EXPECT_TRUE(seen.insert(b).second) << "block handed out twice";
+    expect_invariant();
+  }
+  EXPECT_EQ(seen.size(), page_->reserved);
+  EXPECT_EQ(page_->used, page_->reserved);
+  EXPECT_EQ(page_->reserved, page_slices_for(GetParam()) * kSliceSize / GetParam());
+}
+
+TEST_P(PageTest, CollectMergesLocalAndRemoteFreesWithoutLoss) {
+  std::vector<Block*> out;
+  while (page_->capacity < page_->reserved || page_->free != nullptr) {
+    if (page_->free == nullptr) page_extend(page_);
+    out.push_back(pop());
+  }
+  // Alternate: even blocks freed locally, odd ones pushed as another thread would.
+  for (size_t i = 0; i < out.size(); i++) {
+    if (i % 2 == 0) {
+      out[i]->next = page_->local_free;
+      page_->local_free = out[i];
+      page_->used--;
+    } else {
+      uintptr_t old = page_->thread_free.load();
+      out[i]->next = (Block*)(old & ~kNotifyBit);
+      page_->thread_free.store((uintptr_t)out[i]);
+    }
+  }
+  page_collect(page_);
+  EXPECT_EQ(page_->used, 0u);
+  EXPECT_EQ(page_->local_free, nullptr);
+  EXPECT_EQ(page_->thread_free_list(), nullptr);
+  std::set<Block*> back;
+  for (Block* b = page_->free; b != nullptr; b = b->next) EXPECT_TRUE(back.insert(b).second);
+  EXPECT_EQ(back, std::set<Block*>(out.begin(), out.end()));
+  expect_invariant();
+}
+
+TEST_P(PageTest, BlockStartRejectsInteriorAndOutOfPagePointers) {
+  page_extend(page_);
+  size_t bs = GetParam();
+  EXPECT_EQ(page_block_start(page_, page_->start), page_->start);
+  EXPECT_EQ(page_block_start(page_, page_->start + bs), page_->start + bs);
+  EXPECT_EQ(page_block_start(page_, page_->start + 16), bs == 16 ? page_->start + 16 : nullptr);
+  EXPECT_EQ(page_block_start(page_, page_->start + (size_t)page_->reserved * bs), nullptr);
+  EXPECT_EQ(page_block_start(page_, page_->start - 16), nullptr);
+  page_->has_aligned = true;  // aligned interior pointers map back to their block
+  if (bs > 16) {
+    EXPECT_EQ(page_block_start(page_, page_->start + bs + 16), page_->start + bs);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(BlockSizes, PageTest,
+                         ::testing::Values(16, 48, 112, 1024, 7680, 8192, 36864, 131072));
+
+}  // namespace
+}  // namespace tessera
