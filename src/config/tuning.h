@@ -32,7 +32,9 @@ inline constexpr size_t kExtendBytes = 4096;
 inline constexpr uint32_t kHeartbeatMask = 63;
 
 // Huge blocks kept mapped after free, for reuse without page faults (until the purge delay).
-inline constexpr size_t kHugeCacheMaxBytes = (size_t)1 << 30;
-inline constexpr size_t kHugeCacheMaxEntries = 16;
+// A cache larger than a few blocks mostly adds RSS: reuse needs about one entry per block
+// size in flight.
+inline constexpr size_t kHugeCacheMaxBytes = (size_t)256 << 20;
+inline constexpr size_t kHugeCacheMaxEntries = 8;
 
 }  // namespace tessera

@@ -176,7 +176,7 @@ void* Heap::malloc_aligned(size_t size, size_t alignment) {
   uint8_t* aligned = (uint8_t*)align_up((uintptr_t)p, alignment);
   if (aligned != p) {
     Page* page = segment_page_of(segment_of((uintptr_t)p), (uintptr_t)p);
-    page->has_aligned = true;
+    page->has_aligned.store(true, std::memory_order_relaxed);
     page->free_key.store(key_of(this) | kSlowFreeBit, std::memory_order_relaxed);
   }
   return aligned;

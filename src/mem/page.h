@@ -55,7 +55,7 @@ struct alignas(64) Page {
   uint8_t size_class;         // 0 for large and huge blocks
   PageKind kind;
   bool in_full;               // on the heap's full list (owner only)
-  bool has_aligned;           // some block was handed out at an aligned interior address
+  std::atomic<bool> has_aligned;  // some block was handed out at an aligned interior address
   bool dirty;                 // free span: may still be resident (not purged)
   bool zeroed;                // large/huge block: its memory is known to be zero
   // --- slow paths ---
