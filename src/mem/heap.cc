@@ -121,6 +121,8 @@ Page* Heap::fresh_page(unsigned size_class) {
 }
 
 Page* Heap::alloc_span(size_t slices, bool* clean) {
+  // Large blocks other threads freed come back before the heap takes more space.
+  if (remote_pending.load(std::memory_order_relaxed)) scan_full(false);
   Page* span = space.alloc_span(slices, clean);
   if (span != nullptr) return span;
   // Memory that exited threads left behind comes before new address space.
