@@ -5,33 +5,14 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "base/bits.h"
-#include "base/macros.h"
+#include "api/fast_path.h"
 #include "config/options.h"
-#include "debug/guard.h"
-#include "global/thread.h"
-#include "mem/heap.h"
-#include "mem/huge.h"
 #include "mem/memory_stats.h"
-#include "mem/segment_map.h"
 #include "tessera/tessera.h"
 
-namespace tessera {
-namespace {
+namespace tessera::api {
 
-inline constexpr size_t kMaxRequest = PTRDIFF_MAX;
-
-// The page holding p, or nullptr when p is not in tessera's memory.
-Page* page_of(const void* p) {
-  uintptr_t a = (uintptr_t)p;
-  uintptr_t base = segment_map_lookup(a);
-  if (base == 0) return nullptr;
-  auto* seg = (Segment*)base;
-  if (seg->huge) return huge_page(seg);
-  return segment_page_of(seg, a);
-}
-
-TESSERA_SLOW_PATH void* malloc_slow(size_t size) {
+void* malloc_slow(size_t size) {
   Heap* heap = thread_heap();
   if (TESSERA_UNLIKELY(heap == nullptr || size > kMaxRequest)) {
     errno = ENOMEM;
@@ -43,38 +24,7 @@ TESSERA_SLOW_PATH void* malloc_slow(size_t size) {
   return p;
 }
 
-// Pops a block off page, or nullptr. When the free list has run dry but the owner has freed
-// blocks since, those become the free list right here: a malloc/free loop over a few live
-// blocks never leaves the fast path.
-TESSERA_FAST_PATH Block* page_pop(Page* page) {
-  Block* block = page->free;
-  if (TESSERA_UNLIKELY(block == nullptr)) {
-    block = page->local_free;
-    if (block == nullptr) return nullptr;
-    page->local_free = nullptr;
-  }
-  page->free = block->next;
-  page->used++;
-  return block;
-}
-
-// malloc's fast path: a table load, a list pop and a counter update.
-TESSERA_FAST_PATH void* malloc_fast(size_t size) {
-  Heap* heap = t_heap;
-  Page* page;
-  if (TESSERA_LIKELY(size <= kDirectMax)) {
-    page = heap->direct[(size + 15) >> 4];
-  } else if (size <= kMediumBlockMax) {
-    page = heap->current[size_class_of(size)];
-  } else {
-    return malloc_slow(size);
-  }
-  Block* block = page_pop(page);
-  if (TESSERA_LIKELY(block != nullptr)) return block;
-  return malloc_slow(size);
-}
-
-TESSERA_SLOW_PATH void free_generic(void* p) {
+void free_generic(void* p) {
   if (p == nullptr) return;
   Page* page = page_of(p);
   if (page == nullptr) {
@@ -85,29 +35,17 @@ TESSERA_SLOW_PATH void free_generic(void* p) {
   free_slow(t_heap, page, p);
 }
 
-TESSERA_SLOW_PATH void free_page_slow(Page* page, void* p) {
+void free_page_slow(Page* page, void* p) {
   ReentryGuard guard;
   free_slow(t_heap, page, p);
 }
 
-// free's fast path: the owner thread pushes the block on its page's local_free list.
-TESSERA_FAST_PATH void free_fast(void* p) {
-  uintptr_t a = (uintptr_t)p;
-  if (TESSERA_LIKELY(segment_map_entry(a) == 1)) {
-    Page* page = segment_page_of(segment_of(a), a);
-    if (TESSERA_LIKELY(page->free_key.load(std::memory_order_relaxed) == (uintptr_t)t_heap &&
-                       is_divisible((uint32_t)(a - (uintptr_t)page->start), page->magic))) {
-      auto* block = (Block*)p;
-      block->next = page->local_free;
-      page->local_free = block;
-      page->used--;
-      return;
-    }
-    free_page_slow(page, p);
-    return;
-  }
-  free_generic(p);
-}
+}  // namespace tessera::api
+
+namespace tessera {
+namespace {
+
+using namespace tessera::api;
 
 size_t usable_size(const void* p) {
   if (p == nullptr) return 0;

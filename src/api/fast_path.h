@@ -1,0 +1,88 @@
+// api/fast_path.h — malloc's and free's fast paths, inlined into every exported entry point
+// (the ts_ API and, in the override library, malloc/free/new/delete). Layer api/.
+#pragma once
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/bits.h"
+#include "base/macros.h"
+#include "debug/guard.h"
+#include "global/thread.h"
+#include "mem/heap.h"
+#include "mem/huge.h"
+#include "mem/segment_map.h"
+
+namespace tessera::api {
+
+inline constexpr size_t kMaxRequest = PTRDIFF_MAX;
+
+// The page holding p, or nullptr when p is not in tessera's memory.
+inline Page* page_of(const void* p) {
+  uintptr_t a = (uintptr_t)p;
+  uintptr_t base = segment_map_lookup(a);
+  if (base == 0) return nullptr;
+  auto* seg = (Segment*)base;
+  if (seg->huge) return huge_page(seg);
+  return segment_page_of(seg, a);
+}
+
+
+// The slow paths (api/malloc_api.cc): out of line, so the fast paths stay small.
+TESSERA_SLOW_PATH void* malloc_slow(size_t size);
+TESSERA_SLOW_PATH void free_generic(void* p);
+TESSERA_SLOW_PATH void free_page_slow(Page* page, void* p);
+
+// Pops a block off page, or nullptr. When the free list has run dry but the owner has freed
+// blocks since, those become the free list right here: a malloc/free loop over a few live
+// blocks never leaves the fast path.
+TESSERA_FAST_PATH Block* page_pop(Page* page) {
+  Block* block = page->free;
+  if (TESSERA_UNLIKELY(block == nullptr)) {
+    block = page->local_free;
+    if (block == nullptr) return nullptr;
+    page->local_free = nullptr;
+  }
+  page->free = block->next;
+  page->used++;
+  return block;
+}
+
+// malloc's fast path: a table load, a list pop and a counter update.
+TESSERA_FAST_PATH void* malloc_fast(size_t size) {
+  Heap* heap = t_heap;
+  Page* page;
+  if (TESSERA_LIKELY(size <= kDirectMax)) {
+    page = heap->direct[(size + 15) >> 4];
+  } else if (size <= kMediumBlockMax) {
+    page = heap->current[size_class_of(size)];
+  } else {
+    return malloc_slow(size);
+  }
+  Block* block = page_pop(page);
+  if (TESSERA_LIKELY(block != nullptr)) return block;
+  return malloc_slow(size);
+}
+
+
+
+// free's fast path: the owner thread pushes the block on its page's local_free list.
+TESSERA_FAST_PATH void free_fast(void* p) {
+  uintptr_t a = (uintptr_t)p;
+  if (TESSERA_LIKELY(segment_map_entry(a) == 1)) {
+    Page* page = segment_page_of(segment_of(a), a);
+    if (TESSERA_LIKELY(page->free_key.load(std::memory_order_relaxed) == (uintptr_t)t_heap &&
+                       is_divisible((uint32_t)(a - (uintptr_t)page->start), page->magic))) {
+      auto* block = (Block*)p;
+      block->next = page->local_free;
+      page->local_free = block;
+      page->used--;
+      return;
+    }
+    free_page_slow(page, p);
+    return;
+  }
+  free_generic(p);
+}
+
+}  // namespace tessera::api
