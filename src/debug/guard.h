@@ -1,6 +1,8 @@
-// debug/guard.h — in debug builds, aborts if the allocator re-enters itself (an OS or libc
-// call made from inside tessera that calls malloc would otherwise corrupt a heap mid-update
-// or recurse forever). Compiles to nothing in release builds.
+// debug/guard.h — marks the calling thread as inside the allocator's slow paths. Debug builds
+// abort if the allocator re-enters itself (an OS or libc call made from inside tessera that
+// calls malloc would otherwise corrupt a heap mid-update or recurse forever). In every build
+// the mark tells the fork handler that a signal handler may have interrupted this thread
+// mid-update (global/process.cc).
 #pragma once
 #include "base/macros.h"
 #include "base/message.h"
@@ -21,12 +23,10 @@ class ReentryGuard {
         os::write_stderr(m.data(), m.size());
         os::abort();
       }
-      t_inside_allocator = true;
     }
+    t_inside_allocator = true;
   }
-  ~ReentryGuard() {
-    if constexpr (kDebug) t_inside_allocator = false;
-  }
+  ~ReentryGuard() { t_inside_allocator = false; }
   ReentryGuard(const ReentryGuard&) = delete;
   ReentryGuard& operator=(const ReentryGuard&) = delete;
 };

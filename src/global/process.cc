@@ -7,13 +7,11 @@
 #include "config/options.h"
 #include "mem/huge.h"
 #include "mem/segment.h"
+#include "global/thread.h"
 #include "platform/os.h"
 
 namespace tessera {
 
-void heap_pool_lock();
-void heap_pool_unlock();
-void heap_pool_reset_after_fork();
 void on_thread_exit(void* heap);
 
 namespace {
@@ -21,21 +19,36 @@ namespace {
 std::atomic<bool> g_initialized{false};
 SpinLock g_init_lock;
 
-// Every global lock is taken before fork, so the child never inherits one mid-update.
+// Every global lock is taken before fork, so the child never inherits one mid-update. A
+// lock the forking thread itself holds (fork from a signal handler that interrupted it) is
+// not waited for: the child forgets what it guards instead of trusting it.
+struct ForkLock {
+  SpinLock& (*lock)();
+  void (*forget)();
+  bool taken;
+};
+ForkLock g_fork_locks[] = {
+    {heap_pool_lock, heap_pool_forget, false},
+    {abandoned_lock, abandoned_forget, false},
+    {huge_cache_lock, huge_cache_forget, false},
+};
+
 void before_fork() {
-  heap_pool_lock();
-  abandoned_lock();
-  huge_cache_lock();
+  for (ForkLock& f : g_fork_locks) {
+    f.taken = !f.lock().held_by_this_thread();
+    if (f.taken) f.lock().lock();
+  }
 }
 void after_fork_parent() {
-  huge_cache_unlock();
-  abandoned_unlock();
-  heap_pool_unlock();
+  for (ForkLock& f : g_fork_locks)
+    if (f.taken) f.lock().unlock();
 }
 void after_fork_child() {
-  huge_cache_reset_after_fork();
-  abandoned_reset_after_fork();
-  heap_pool_reset_after_fork();
+  for (ForkLock& f : g_fork_locks) {
+    if (!f.taken) f.forget();
+    f.lock().reset_after_fork();
+  }
+  thread_after_fork_child();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "base/spinlock.h"
+#include "debug/guard.h"
 #include "global/process.h"
 #include "platform/os.h"
 
@@ -44,9 +45,18 @@ void heap_pool_release(Heap* heap) {
 
 }  // namespace
 
-void heap_pool_lock() { g_pool_lock.lock(); }
-void heap_pool_unlock() { g_pool_lock.unlock(); }
-void heap_pool_reset_after_fork() { g_pool_lock.reset_after_fork(); }
+SpinLock& heap_pool_lock() { return g_pool_lock; }
+void heap_pool_forget() { g_pool = nullptr; }
+
+void thread_after_fork_child() {
+  // A signal handler forked while this thread was inside a slow path: its heap may be half
+  // updated. The child leaves it alone and starts a fresh one on its next malloc.
+  if (t_inside_allocator) {
+    t_heap = &g_empty_heap;
+    t_inside_allocator = false;
+    os::thread_exit_hook_arm(nullptr);
+  }
+}
 
 Heap* thread_heap_init() {
   process_init();
@@ -61,6 +71,7 @@ Heap* thread_heap_init() {
 // Runs as the thread's pthread key destructor. A later destructor that allocates again gets
 // a fresh heap (and the hook re-armed), which glibc's next destructor round gives back.
 void on_thread_exit(void* arg) {
+  ReentryGuard guard;
   auto* heap = (Heap*)arg;
   if (t_heap == heap) t_heap = &g_empty_heap;
   heap->abandon();

@@ -4,6 +4,7 @@
 // blocks: the first malloc of a thread falls into the slow path, which calls
 // thread_heap_init(). So the fast path never asks "initialised?".
 #pragma once
+#include "base/spinlock.h"
 #include "mem/heap.h"
 
 namespace tessera {
@@ -13,6 +14,12 @@ extern constinit thread_local Heap* t_heap;
 
 // The calling thread's real heap, created on first use; nullptr when out of memory.
 Heap* thread_heap_init();
+// Pool lock and reset for the fork handlers (global/process.cc).
+SpinLock& heap_pool_lock();
+void heap_pool_forget();
+// In a forked child: drops the heap a signal handler may have interrupted mid-update.
+void thread_after_fork_child();
+
 inline Heap* thread_heap() {
   Heap* heap = t_heap;
   return heap->initialized ? heap : thread_heap_init();

@@ -140,8 +140,10 @@ size_t huge_cache_purge(uint64_t now_ms, uint64_t delay_ms, bool force) {
   return released;
 }
 
-void huge_cache_lock() { g_lock.lock(); }
-void huge_cache_unlock() { g_lock.unlock(); }
-void huge_cache_reset_after_fork() { g_lock.reset_after_fork(); }
+SpinLock& huge_cache_lock() { return g_lock; }
+void huge_cache_forget() {
+  g_cache_count = 0;
+  g_cache_bytes = 0;
+}
 
 }  // namespace tessera

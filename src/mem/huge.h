@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/spinlock.h"
 #include "mem/page.h"
 
 namespace tessera {
@@ -20,8 +21,9 @@ size_t huge_cache_purge(uint64_t now_ms, uint64_t delay_ms, bool force);
 // The page of a huge segment (its only block).
 Page* huge_page(void* segment);
 
-void huge_cache_lock();
-void huge_cache_unlock();
-void huge_cache_reset_after_fork();
+// For the fork handlers: the cache's lock, and forgetting the cache (leaking its blocks) in a
+// child forked while this thread was updating it.
+SpinLock& huge_cache_lock();
+void huge_cache_forget();
 
 }  // namespace tessera

@@ -238,8 +238,7 @@ Segment* take_abandoned_segment() {
   return seg;
 }
 
-void abandoned_lock() { g_abandoned_lock.lock(); }
-void abandoned_unlock() { g_abandoned_lock.unlock(); }
-void abandoned_reset_after_fork() { g_abandoned_lock.reset_after_fork(); }
+SpinLock& abandoned_lock() { return g_abandoned_lock; }
+void abandoned_forget() { __atomic_store_n(&g_abandoned, nullptr, __ATOMIC_RELAXED); }
 
 }  // namespace tessera

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "base/bits.h"
+#include "base/spinlock.h"
 #include "config/tuning.h"
 #include "mem/page.h"
 
@@ -77,10 +78,10 @@ struct SegmentSpace {
 
 // Pops a segment whose owner thread exited, or nullptr. Thread-safe.
 Segment* take_abandoned_segment();
-// Lock of the abandoned list, for fork handlers.
-void abandoned_lock();
-void abandoned_unlock();
-void abandoned_reset_after_fork();
+// For the fork handlers: the abandoned list's lock, and forgetting the list (leaking its
+// segments) in a child forked while this thread was updating it.
+SpinLock& abandoned_lock();
+void abandoned_forget();
 
 // Marks a span's descriptors [head+1, head+count) as belonging to head.
 void span_set_offsets(Page* head, size_t count);
