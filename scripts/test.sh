@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# test.sh — builds tessera from scratch three ways and runs the test suites in each:
+#
+#   build/test   g++, RelWithDebInfo, TESSERA_DEBUG=ON              every test
+#   build/asan   clang 14, ASan + UBSan (TESSERA_SANITIZE=address)  the api and stress suites
+#   build/tsan   clang 14, TSan (TESSERA_SANITIZE=thread)           the api and stress suites
+#
+# The sanitizer builds select tests by ctest label (api, stress); while no test carries a label
+# they run every test. All three builds run even when one fails, so one run shows everything;
+# the script exits non-zero when any build or test failed. Called by `make test`.
+#
+# Environment: TESSERA_JOBS (default 2), TESSERA_TEST_BUILDS (default "test asan tsan"),
+# ASAN_OPTIONS / UBSAN_OPTIONS / TSAN_OPTIONS (defaults below, yours win).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=${TESSERA_JOBS:-2}
+builds=${TESSERA_TEST_BUILDS:-test asan tsan}
+san_labels='^(api|stress)$'
+
+# Stop at the first report, with a stack, so a failure names its cause in the test's output.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+
+# clang 14's TSan cannot map its shadow when the kernel randomizes mmap with more bits than it
+# knows (vm.mmap_rnd_bits > 28 on newer kernels); running without ASLR avoids that.
+no_aslr=()
+if setarch "$(uname -m)" -R true 2>/dev/null; then
+  no_aslr=(setarch "$(uname -m)" -R)
+fi
+
+summary=()   # one line per build
+total_pass=0
+total_fail=0
+status=0
+
+section() { printf '\n==== %s ====\n' "$*"; }
+
+# run_build NAME CMAKE_ARGS... : configure and build from scratch, then run ctest.
+run_build() {
+  local name=$1; shift
+  local dir=build/$name
+  local wrap=()
+  [ "$name" = tsan ] && wrap=("${no_aslr[@]}")
+  section "$name: configure and build ($dir)"
+  rm -rf "$dir"
+  local t0=$SECONDS
+  if ! "${wrap[@]}" cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+         -DTESSERA_BUILD_TESTS=ON -DTESSERA_BUILD_BENCH=OFF -DTESSERA_DEBUG=ON "$@" ||
+     ! "${wrap[@]}" cmake --build "$dir" -j "$jobs"; then
+    summary+=("$name: BUILD FAILED ($((SECONDS - t0)) s)")
+    status=1
+    return
+  fi
+  local built=$((SECONDS - t0))
+
+  local select=()
+  if [ "$name" != test ]; then
+    if ctest --test-dir "$dir" --print-labels | grep -qE '^\s*(api|stress)\s*$'; then
+      select=(-L "$san_labels")
+    else
+      echo "note: no test carries the label api or stress yet: running every test in $name"
+    fi
+  fi
+
+  section "$name: ctest ${select[*]}"
+  t0=$SECONDS
+  local log=$dir/ctest.log rc=0
+  "${wrap[@]}" ctest --test-dir "$dir" --output-on-failure --no-tests=error -j "$jobs" \
+      "${select[@]}" 2>&1 | tee "$log" || rc=$?
+  local ran=$((SECONDS - t0))
+
+  # "100% tests passed, 0 tests failed out of 57"
+  local line fail=0 total=0
+  line=$(grep -E '[0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
+  if [ -n "$line" ]; then
+    fail=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+    total=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$line")
+  fi
+  total_pass=$((total_pass + total - fail))
+  total_fail=$((total_fail + fail))
+  if [ "$rc" -ne 0 ] || [ "$fail" -ne 0 ] || [ "$total" -eq 0 ]; then
+    status=1
+    summary+=("$name: FAILED: $((total - fail)) passed, $fail failed (ctest exit $rc; build ${built} s, tests ${ran} s)")
+  else
+    summary+=("$name: $total passed (build ${built} s, tests ${ran} s)")
+  fi
+}
+
+for b in $builds; do
+  case "$b" in
+    test) run_build test ;;
+    asan) run_build asan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DTESSERA_SANITIZE=address ;;
+    tsan) run_build tsan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DTESSERA_SANITIZE=thread ;;
+    *) echo "test.sh: unknown build '$b' (expected test, asan, tsan)" >&2; exit 2 ;;
+  esac
+done
+
+section summary
+printf '%s\n' "${summary[@]}"
+echo "total: $total_pass passed, $total_fail failed"
+exit "$status"
