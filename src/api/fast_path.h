@@ -66,18 +66,28 @@ TESSERA_FAST_PATH void* malloc_fast(size_t size) {
 
 
 
-// free's fast path: the owner thread pushes the block on its page's local_free list.
+// free's fast path: the owner thread pushes the block on its page's local_free list; another
+// thread pushes a plain block start onto the page's remote list. Everything else (large and
+// huge blocks of this thread, full pages, aligned or invalid pointers) takes the slow path.
 TESSERA_FAST_PATH void free_fast(void* p) {
   uintptr_t a = (uintptr_t)p;
   if (TESSERA_LIKELY(segment_map_entry(a) == 1)) {
     Page* page = segment_page_of(segment_of(a), a);
-    if (TESSERA_LIKELY(page->free_key.load(std::memory_order_relaxed) == (uintptr_t)t_heap &&
-                       is_divisible((uint32_t)(a - (uintptr_t)page->start), page->magic))) {
-      auto* block = (Block*)p;
-      block->next = page->local_free;
-      page->local_free = block;
-      page->used--;
-      return;
+    uintptr_t key = page->free_key.load(std::memory_order_relaxed);
+    uintptr_t mine = (uintptr_t)t_heap;
+    if (TESSERA_LIKELY(is_divisible((uint32_t)(a - (uintptr_t)page->start), page->magic))) {
+      if (TESSERA_LIKELY(key == mine)) {
+        auto* block = (Block*)p;
+        block->next = page->local_free;
+        page->local_free = block;
+        page->used--;
+        return;
+      }
+      // Owned by another live heap (keys of no owner are 0 or kNoOwnerKey).
+      if (key > kNoOwnerKey && (key & ~kSlowFreeBit) != mine) {
+        free_remote(page, (Block*)p);
+        return;
+      }
     }
     free_page_slow(page, p);
     return;

@@ -16,6 +16,8 @@ namespace {
 
 inline uintptr_t key_of(const Heap* heap) { return (uintptr_t)heap; }
 
+}  // namespace
+
 // Publishes block on page's remote list. The owner heap is read before the push: once the
 // block is published the owner may free the page and its segment.
 void free_remote(Page* page, Block* block) {
@@ -29,8 +31,6 @@ void free_remote(Page* page, Block* block) {
   // Heaps are never unmapped (they are pooled), so a stale owner is a harmless wake-up.
   if ((old & kNotifyBit) && owner) owner->remote_pending.store(true, std::memory_order_release);
 }
-
-}  // namespace
 
 void report_invalid_free(const void* p, const char* what) {
   static std::atomic<uint32_t> reported{0};
@@ -143,6 +143,7 @@ void* Heap::large_alloc(size_t size) {
   page->kind = PageKind::kLarge;
   page->size_class = 0;
   page->block_size = slices << kSliceShift;
+  page->magic = divisibility_magic((uint32_t)page->block_size);  // remote frees check it
   page->start = slice_address(segment_of_page(page), page);
   page->free = page->local_free = nullptr;
   page->reserved = page->capacity = page->used = 1;

@@ -73,6 +73,8 @@ struct Heap {
 // Frees p from whichever thread runs this; `page` holds p. Handles every case that the API's
 // fast path does not (remote frees, large and huge blocks, aligned blocks, invalid pointers).
 void free_slow(Heap* heap, Page* page, void* p);
+// Another thread's free of block (a block start) on page: a push onto its remote list.
+TESSERA_NOINLINE void free_remote(Page* page, Block* block);
 // Reports p as an invalid free (never tessera's, interior, or already free).
 void report_invalid_free(const void* p, const char* what);
 

