@@ -17,10 +17,7 @@ namespace {
 using namespace tessera_test;
 
 // Blocks other threads handed over for this thread to check and free.
-struct Inbox {
-  std::mutex mutex;
-  std::vector<Block> blocks;
-};
+using Inbox = BlockMailbox;
 
 constexpr int kThreads = 8;
 constexpr size_t kMaxLive = 1000;  // per thread

@@ -16,10 +16,7 @@ namespace {
 using namespace tessera_test;
 
 // Blocks left behind by finished threads, for the next ones to free.
-struct Handoff {
-  std::mutex mutex;
-  std::vector<Block> blocks;
-};
+using Handoff = BlockMailbox;
 
 constexpr size_t kThreads = 10000;
 constexpr size_t kConcurrent = 4;

@@ -9,7 +9,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdlib>
+#include <mutex>
 #include <random>
+#include <vector>
 
 #include "support/block_pattern.h"
 #include "support/process_memory.h"
@@ -104,5 +106,11 @@ inline Block realloc_block(const Block& b, size_t new_size) {
   fill_pattern(nb.p, nb.size, nb.seed);
   return nb;
 }
+
+// Blocks handed from one thread to another for checking and freeing, behind a mutex.
+struct BlockMailbox {
+  std::mutex mutex;
+  std::vector<Block> blocks;
+};
 
 }  // namespace tessera_test
