@@ -10,6 +10,7 @@ struct Options {
   uint64_t purge_delay_ms = 250;  // free memory unused this long goes back to the OS
   bool show_errors = true;        // print detected errors (invalid frees …) to stderr
   uint32_t max_errors = 32;       // stop printing after this many
+  bool verbose = false;           // say what tessera set up, on stderr
 };
 
 inline Options g_options;

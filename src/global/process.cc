@@ -3,12 +3,15 @@
 
 #include <atomic>
 
+#include "base/message.h"
 #include "base/spinlock.h"
+#include "config/size_classes.h"
 #include "config/options.h"
 #include "mem/huge.h"
 #include "mem/segment.h"
 #include "global/thread.h"
 #include "platform/os.h"
+#include "tessera/tessera.h"
 
 namespace tessera {
 
@@ -61,6 +64,14 @@ void process_init() {
   os::thread_exit_hook_init(on_thread_exit);
   os::at_fork(before_fork, after_fork_parent, after_fork_child);
   g_initialized.store(true, std::memory_order_release);
+  if (g_options.verbose) {
+    Message m;
+    m.text("tessera: version ").num(TESSERA_VERSION_MAJOR).text(".").num(TESSERA_VERSION_MINOR)
+        .text(".").num(TESSERA_VERSION_PATCH).text(" ready: segments of ").num(kSegmentSize >> 20)
+        .text(" MiB in ").num(kSliceSize >> 10).text(" KiB slices, ").num(kClassCount - 1)
+        .text(" size classes, purge delay ").num(g_options.purge_delay_ms).text(" ms\n");
+    os::write_stderr(m.data(), m.size());
+  }
 }
 
 }  // namespace tessera
