@@ -56,6 +56,14 @@ void page_collect(Page* page) {
       page->used -= n;
     }
   }
+  if (page->used == 0) {
+    // Every block is free: forget the lists (their order is whatever the frees left) and
+    // carve again in address order, so the next run of mallocs walks memory sequentially.
+    page->free = nullptr;
+    page->local_free = nullptr;
+    page->capacity = 0;
+    return;
+  }
   if (page->local_free) {
     if (!page->free) {
       page->free = page->local_free;

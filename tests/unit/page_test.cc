@@ -81,8 +81,10 @@ TEST_P(PageTest, CollectMergesLocalAndRemoteFreesWithoutLoss) {
     if (page_->free == nullptr) page_extend(page_);
     out.push_back(pop());
   }
-  // Alternate: even blocks freed locally, odd ones pushed as another thread would.
-  for (size_t i = 0; i < out.size(); i++) {
+  ASSERT_GE(out.size(), 4u);
+  // Keep the last block live; of the rest, even ones are freed locally and odd ones pushed as
+  // another thread would.
+  for (size_t i = 0; i + 1 < out.size(); i++) {
     if (i % 2 == 0) {
       out[i]->next = page_->local_free;
       page_->local_free = out[i];
@@ -94,13 +96,33 @@ TEST_P(PageTest, CollectMergesLocalAndRemoteFreesWithoutLoss) {
     }
   }
   page_collect(page_);
-  EXPECT_EQ(page_->used, 0u);
+  EXPECT_EQ(page_->used, 1u);
   EXPECT_EQ(page_->local_free, nullptr);
   EXPECT_EQ(page_->thread_free_list(), nullptr);
   std::set<Block*> back;
   for (Block* b = page_->free; b != nullptr; b = b->next) EXPECT_TRUE(back.insert(b).second);
-  EXPECT_EQ(back, std::set<Block*>(out.begin(), out.end()));
+  EXPECT_EQ(back, std::set<Block*>(out.begin(), out.end() - 1));
   expect_invariant();
+}
+
+TEST_P(PageTest, CollectOfAnEmptyPageRecarvesInAddressOrder) {
+  std::vector<Block*> out;
+  page_extend(page_);
+  while (page_->free != nullptr) out.push_back(pop());
+  for (size_t i = out.size(); i-- > 0;) {  // free in reverse: the list is now backwards
+    out[i]->next = page_->local_free;
+    page_->local_free = out[i];
+    page_->used--;
+  }
+  page_collect(page_);
+  EXPECT_EQ(page_->capacity, 0u);
+  EXPECT_EQ(page_->free, nullptr);
+  expect_invariant();
+  page_extend(page_);
+  EXPECT_EQ((uint8_t*)page_->free, page_->start);  // the first block again, then in order
+  if (page_->free->next != nullptr) {
+    EXPECT_EQ((uint8_t*)page_->free->next, page_->start + GetParam());
+  }
 }
 
 TEST_P(PageTest, BlockStartRejectsInteriorAndOutOfPagePointers) {
