@@ -82,26 +82,28 @@ void* Heap::malloc_generic(size_t size) {
 
 Page* Heap::find_page(unsigned size_class) {
   PageQueue& queue = pages[size_class];
-  for (Page* page = queue.head; page != nullptr;) {
-    page_collect(page);
-    if (page->free == nullptr && page->capacity < page->reserved) page_extend(page);
-    if (page->free != nullptr) {
-      if (page != queue.head) {
-        queue.remove(page);
-        queue.push_front(page);
-        update_direct(size_class);
+  // Pages of this class in the queue first; then, once, pages that other threads freed blocks
+  // to while they sat on the full list; only then a fresh page.
+  for (bool scanned = false;; scanned = true) {
+    for (Page* page = queue.head; page != nullptr;) {
+      page_collect(page);
+      if (page->free == nullptr && page->capacity < page->reserved) page_extend(page);
+      if (page->free != nullptr) {
+        if (page != queue.head) {
+          queue.remove(page);
+          queue.push_front(page);
+          update_direct(size_class);
+        }
+        return page;
       }
-      return page;
+      Page* next = page->next;
+      move_to_full(page);
+      // A remote free that raced with the move keeps the page here; look at it again.
+      if (!page->in_full) continue;
+      page = next;
     }
-    Page* next = page->next;
-    move_to_full(page);
-    // A remote free that raced with the move keeps the page here; look at it again.
-    if (!page->in_full) continue;
-    page = next;
-  }
-  if (remote_pending.load(std::memory_order_relaxed)) {
+    if (scanned || !remote_pending.load(std::memory_order_relaxed)) break;
     scan_full(false);
-    if (queue.head != nullptr && queue.head->free != nullptr) return queue.head;
   }
   return fresh_page(size_class);
 }
@@ -282,8 +284,8 @@ void Heap::scan_full(bool all) {
       page_collect(page);
       if (page->kind == PageKind::kLarge) {
         if (page->used == 0) free_large(page);
-      } else if (page->free != nullptr) {
-        move_from_full(page);
+      } else if (page->free != nullptr || page->capacity < page->reserved) {
+        move_from_full(page);  // (an entirely free page was reset to nothing carved)
       }
     }
     page = next;
