@@ -101,6 +101,20 @@ TESSERA_API size_t ts_good_size(size_t size) noexcept;
 namespace tessera {
 namespace {
 
+// Grows p in place to `size` bytes when it is a large block of this thread with free
+// slices right after it (so realloc growth of big buffers copies nothing).
+bool expand_in_place(void* p, size_t size) {
+  Page* page = page_of(p);
+  if (page == nullptr || page->kind != PageKind::kLarge || page->start != p) return false;
+  Heap* heap = t_heap;
+  if ((page->free_key.load(std::memory_order_relaxed) & ~kSlowFreeBit) != (uintptr_t)heap ||
+      !heap->initialized) {
+    return false;
+  }
+  ReentryGuard guard;
+  return heap->grow_large_in_place(page, size);
+}
+
 // Moves p's contents into a new block from `allocate` when it does not fit in place.
 template <typename Allocate>
 void* realloc_impl(void* p, size_t size, size_t alignment, Allocate allocate) {
@@ -121,6 +135,7 @@ void* realloc_impl(void* p, size_t size, size_t alignment, Allocate allocate) {
       (size >= usable / 2 || ts_good_size(size) >= usable)) {
     return p;
   }
+  if (size > usable && alignment <= kSliceSize && expand_in_place(p, size)) return p;
   void* q = allocate(size);
   if (q == nullptr) return nullptr;  // errno set; p untouched
   memcpy(q, p, size < usable ? size : usable);
@@ -241,7 +256,8 @@ TESSERA_API void ts_free_aligned_sized(void* p, size_t alignment, size_t size) n
 TESSERA_API void* ts_expand(void* p, size_t size) noexcept {
   if (p == nullptr) return nullptr;
   size_t usable = usable_size(p);
-  return usable != 0 && size <= usable ? p : nullptr;
+  if (usable == 0) return nullptr;
+  return size <= usable || expand_in_place(p, size) ? p : nullptr;
 }
 
 TESSERA_API char* ts_strdup(const char* s) noexcept {

@@ -187,6 +187,17 @@ void* Heap::malloc_aligned(size_t size, size_t alignment) {
   return aligned;
 }
 
+bool Heap::grow_large_in_place(Page* page, size_t size) {
+  if (size > kLargeMax) return false;
+  size_t slices = div_ceil(size, kSliceSize);
+  if (slices <= page->slice_count) return true;
+  if (!space.grow_span(page, slices)) return false;
+  page->block_size = slices << kSliceShift;
+  page->magic = divisibility_magic((uint32_t)page->block_size);
+  page->zeroed = false;
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------
 // Freeing
 
@@ -315,6 +326,9 @@ void Heap::deferred_work(bool force) {
   next_deferred_ms = now + (delay / 4 > 0 ? delay / 4 : 1);
   // A backstop for wake-ups lost to races with abandonment: look at the whole full list.
   scan_full(false);
+  // Segments of exited threads would otherwise wait for a thread that runs out of space;
+  // taking one per tick frees and purges what their remote frees emptied.
+  if (Segment* seg = take_abandoned_segment()) adopt(seg);
   sweep_empty_pages(force);
   space.purge(now, delay, force);
   huge_cache_purge(now, delay, force);
@@ -376,6 +390,8 @@ void Heap::abandon() {
   for (PageQueue& queue : pages)
     for (Page* page = queue.head; page != nullptr; page = page->next) give_up(page);
   for (Page* page = full.head; page != nullptr; page = page->next) give_up(page);
+  // Nobody reuses an abandoned segment's free spans soon: give them back now.
+  space.purge(os::now_ms(), 0, true);
   space.abandon_all();
   init();
   initialized = false;

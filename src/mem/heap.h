@@ -46,6 +46,9 @@ struct Heap {
   void* malloc_generic(size_t size);
   // A block of `size` bytes whose address is a multiple of `alignment` (power of two > 16).
   void* malloc_aligned(size_t size, size_t alignment);
+  // Grows this heap's large block at p in place to at least `size` bytes (<= kLargeMax) by
+  // taking the free slices after it. False when it cannot; the block is then unchanged.
+  bool grow_large_in_place(Page* page, size_t size);
   // Frees empty pages, then purges memory unused past the delay (everything with force).
   void collect(bool force);
   // The owning thread is exiting: give every page and segment away. The heap is reset.

@@ -111,6 +111,26 @@ bool SegmentSpace::free_span(Page* span, uint64_t now_ms) {
   return false;
 }
 
+bool SegmentSpace::grow_span(Page* span, size_t slices) {
+  Segment* seg = segment_of_page(span);
+  size_t index = (size_t)(span - seg->slices);
+  size_t extra = slices - span->slice_count;
+  if (index + span->slice_count >= kSlicesPerSegment) return false;
+  Page* next = span + span->slice_count;
+  if (next->kind != PageKind::kFree || next->slice_count < extra) return false;
+  remove_free(next);
+  if (next->slice_count > extra) {
+    Page* rest = next + extra;
+    rest->slice_count = next->slice_count - (uint32_t)extra;
+    rest->dirty = next->dirty;
+    insert_free(rest, next->free_since_ms);
+  }
+  if (!next->dirty) g_memory_stats.add_committed(extra << kSliceShift);
+  span->slice_count = (uint32_t)slices;
+  span_set_offsets(span, slices);
+  return true;
+}
+
 bool SegmentSpace::add_segment(Heap* owner) {
   void* mem = os::map_aligned(kSegmentSize, kSegmentSize);
   if (mem == nullptr) return false;

@@ -58,6 +58,9 @@ struct SegmentSpace {
   // Gives a span back; it coalesces with free neighbours. Returns true when its segment is
   // now entirely free.
   bool free_span(Page* span, uint64_t now_ms);
+  // Grows the span in use `span` to `slices` slices out of the free span right after it.
+  // False (nothing changed) when that span is not free or too small.
+  bool grow_span(Page* span, size_t slices);
   // Maps a new segment for `owner` and adds its free span. False when the OS refuses.
   bool add_segment(Heap* owner);
   // Takes over an abandoned segment's free spans; the caller adopts its pages in use.

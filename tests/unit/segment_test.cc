@@ -88,6 +88,23 @@ TEST_F(SpaceTest, PurgeWaitsForTheDelayThenCleansAndMergesCleanSpans) {
   space_.free_span(keep, 2000);
 }
 
+TEST_F(SpaceTest, GrowSpanTakesTheFreeSlicesAfterIt) {
+  bool clean;
+  Page* a = space_.alloc_span(3, &clean);
+  ASSERT_TRUE(space_.grow_span(a, 10));  // into the free rest of the segment
+  EXPECT_EQ(a->slice_count, 10u);
+  for (size_t i = 1; i < 10; i++) EXPECT_EQ(a[i].slice_offset, i);
+  Page* b = space_.alloc_span(2, &clean);
+  EXPECT_EQ(b, a + 10);  // the free rest starts right after the grown span
+  EXPECT_FALSE(space_.grow_span(a, 11));  // b is in the way
+  EXPECT_EQ(a->slice_count, 10u);
+  space_.free_span(b, 100);
+  EXPECT_TRUE(space_.grow_span(a, 11));  // b's slices are free again
+  EXPECT_EQ(a->slice_count, 11u);
+  EXPECT_EQ(a[11].kind, PageKind::kFree);
+  space_.free_span(a, 100);
+}
+
 TEST_F(SpaceTest, EmptySegmentIsReleasedAfterTheDelay) {
   size_t reserved = g_memory_stats.reserved.load();
   bool clean;
