@@ -42,6 +42,8 @@ TESSERA_FAST_PATH Block* page_pop(Page* page) {
     block = page->local_free;
     if (block == nullptr) return nullptr;
     page->local_free = nullptr;
+    page->used -= page->local_freed;
+    page->local_freed = 0;
   }
   page->free = block->next;
   page->used++;
@@ -80,7 +82,7 @@ TESSERA_FAST_PATH void free_fast(void* p) {
         auto* block = (Block*)p;
         block->next = page->local_free;
         page->local_free = block;
-        page->used--;
+        page->local_freed++;
         return;
       }
       // Owned by another live heap (keys of no owner are 0 or kNoOwnerKey).

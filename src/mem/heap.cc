@@ -148,6 +148,7 @@ void* Heap::large_alloc(size_t size) {
   page->magic = divisibility_magic((uint32_t)page->block_size);  // remote frees check it
   page->start = slice_address(segment_of_page(page), page);
   page->free = page->local_free = nullptr;
+  page->local_freed = 0;
   page->reserved = page->capacity = page->used = 1;
   page->has_aligned = false;
   page->zeroed = clean;
@@ -208,7 +209,7 @@ void Heap::free_local_slow(Page* page, Block* block) {
   }
   block->next = page->local_free;
   page->local_free = block;
-  page->used--;
+  page->local_freed++;
   if (page->in_full) move_from_full(page);
 }
 

@@ -9,6 +9,7 @@ void page_init(Page* page, Heap* heap, unsigned size_class, size_t block_size, u
                size_t bytes) {
   page->free = nullptr;
   page->local_free = nullptr;
+  page->local_freed = 0;
   page->used = 0;
   page->capacity = 0;
   page->reserved = (uint32_t)(bytes / block_size);
@@ -56,6 +57,8 @@ void page_collect(Page* page) {
       page->used -= n;
     }
   }
+  page->used -= page->local_freed;  // local_free is merged below (or dropped)
+  page->local_freed = 0;
   if (page->used == 0) {
     // Every block is free: forget the lists (their order is whatever the frees left) and
     // carve again in address order, so the next run of mallocs walks memory sequentially.

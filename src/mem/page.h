@@ -2,12 +2,12 @@
 // huge block), with its sharded free lists. Layer mem/; uses base/ and config/.
 //
 // Who touches what:
-//   owner thread only : free, local_free, used, capacity, in_full, has_aligned, queue links
+//   owner thread only : free, local_free, local_freed, used, capacity, in_full, queue links
 //   any thread        : thread_free (atomic push), free_key and heap (relaxed reads)
 //
-// Invariant (owner's view, between operations):
-//   used + |free| + |local_free| == capacity <= reserved
-// where `used` still counts blocks that other threads pushed onto thread_free but the owner
+// Invariant (owner's view, between operations), with local_freed == |local_free|:
+//   in_use() + |free| + |local_free| == capacity <= reserved,   in_use() = used - local_freed
+// where in_use() still counts blocks that other threads pushed onto thread_free but the owner
 // has not collected yet. A page is empty when used == 0 after a collect.
 //
 // thread_free packs a block pointer with kNotifyBit: set while the page sits on its heap's
@@ -40,35 +40,38 @@ inline constexpr uintptr_t kNoOwnerKey = 1;
 inline constexpr uintptr_t kNotifyBit = 1;
 
 // 128 bytes, so a slice index becomes a descriptor with one shift. Two cache lines split by
-// who writes them: line 1 is what any freeing thread reads (plus the remote free list), line 2
-// is what the owner writes on every malloc and free. A producer thread's mallocs and a
-// consumer thread's frees of the same page then never share a line.
+// who writes them on the fast paths: free() (the owner's and any other thread's) touches only
+// line 1, malloc only line 2. So a producer thread's mallocs and a consumer thread's frees of
+// one page never share a line, and a free in random order misses one line, not two.
 struct alignas(64) Page {
-  // --- line 1: read by every free; written when the page changes role, and thread_free ---
+  // --- line 1: every free ---
   std::atomic<uintptr_t> free_key;
   uint8_t* start;             // first block
   uint64_t magic;             // divisibility_magic(block_size) for small pages
   std::atomic<uintptr_t> thread_free;
   std::atomic<Heap*> heap;
-  size_t block_size;          // 0 in a free span
+  Block* local_free;          // pushed by the owner's free
+  uint32_t local_freed;       // |local_free| (owner only)
   uint32_t slice_offset;      // descriptors back to the span's head; 0 at the head
-  uint32_t reserved;          // blocks that fit in the page
   uint8_t size_class;         // 0 for large and huge blocks
   PageKind kind;
   std::atomic<bool> has_aligned;  // some block was handed out at an aligned interior address
-  bool dirty;                 // free span: may still be resident (not purged)
-  bool zeroed;                // large/huge block: its memory is known to be zero
-  // --- line 2: the owner's ---
+  // --- line 2: malloc, and the slow paths (owner only) ---
   alignas(64) Block* free;    // popped by malloc
-  Block* local_free;          // pushed by the owner's free
-  uint32_t used;
-  uint32_t capacity;          // blocks carved out so far
+  size_t block_size;          // 0 in a free span
   Page* next;                 // heap page queue, full list or free-span bin
   Page* prev;
   uint64_t free_since_ms;     // free span: when it became free
+  uint32_t used;              // blocks handed out, counting those on local_free (see above)
+  uint32_t capacity;          // blocks carved out so far
+  uint32_t reserved;          // blocks that fit in the page
   uint32_t slice_count;       // slices in the span (head descriptor only)
   bool in_full;               // on the heap's full list
+  bool dirty;                 // free span: may still be resident (not purged)
+  bool zeroed;                // large/huge block: its memory is known to be zero
 
+  // Blocks really in use (other threads' frees not yet collected still count).
+  uint32_t in_use() const { return used - local_freed; }
   Block* thread_free_list() const {
     return (Block*)(thread_free.load(std::memory_order_relaxed) & ~kNotifyBit);
   }

@@ -1,5 +1,5 @@
 // A page's free lists on a private buffer: carving, popping, local and remote frees keep
-// used + |free| + |local_free| == capacity, and collection loses and duplicates nothing.
+// in_use + |free| + |local_free| == capacity, and collection loses and duplicates nothing.
 #include "mem/page.h"
 
 #include <gtest/gtest.h>
@@ -30,7 +30,8 @@ class PageTest : public ::testing::TestWithParam<size_t> {
   void TearDown() override { delete page_; }
 
   void expect_invariant() {
-    EXPECT_EQ(page_->used + list_length(page_->free) + list_length(page_->local_free),
+    EXPECT_EQ(page_->local_freed, list_length(page_->local_free));
+    EXPECT_EQ(page_->in_use() + list_length(page_->free) + list_length(page_->local_free),
               page_->capacity);
     EXPECT_LE(page_->capacity, page_->reserved);
   }
@@ -88,7 +89,7 @@ TEST_P(PageTest, CollectMergesLocalAndRemoteFreesWithoutLoss) {
     if (i % 2 == 0) {
       out[i]->next = page_->local_free;
       page_->local_free = out[i];
-      page_->used--;
+      page_->local_freed++;
     } else {
       uintptr_t old = page_->thread_free.load();
       out[i]->next = (Block*)(old & ~kNotifyBit);
@@ -96,7 +97,7 @@ TEST_P(PageTest, CollectMergesLocalAndRemoteFreesWithoutLoss) {
     }
   }
   page_collect(page_);
-  EXPECT_EQ(page_->used, 1u);
+  EXPECT_EQ(page_->in_use(), 1u);
   EXPECT_EQ(page_->local_free, nullptr);
   EXPECT_EQ(page_->thread_free_list(), nullptr);
   std::set<Block*> back;
@@ -112,7 +113,7 @@ TEST_P(PageTest, CollectOfAnEmptyPageRecarvesInAddressOrder) {
   for (size_t i = out.size(); i-- > 0;) {  // free in reverse: the list is now backwards
     out[i]->next = page_->local_free;
     page_->local_free = out[i];
-    page_->used--;
+    page_->local_freed++;
   }
   page_collect(page_);
   EXPECT_EQ(page_->capacity, 0u);
