@@ -17,6 +17,10 @@ __attribute__((weak)) new_handler get_new_handler() noexcept;
 __attribute__((weak)) void __throw_bad_alloc();
 }  // namespace std
 
+namespace tessera::override_detail {
+bool call_new_handler_nothrow(std::new_handler handler) noexcept;  // new_handler_call.cc
+}
+
 namespace {
 
 using tessera::api::free_fast;
@@ -36,7 +40,11 @@ TESSERA_SLOW_PATH void* new_slow(size_t size, size_t alignment, bool nothrow) {
       tessera::os::write_stderr(m.data(), m.size());
       tessera::os::abort();
     }
-    handler();
+    if (!nothrow) {
+      handler();
+    } else if (!tessera::override_detail::call_new_handler_nothrow(handler)) {
+      return nullptr;
+    }
   }
 }
 
