@@ -16,7 +16,9 @@ common=(make cmake ninja-build g++ python3)
 case "$1" in
   # clang-14 + libclang-rt-14-dev: the ASan/UBSan and TSan builds. valgrind: tests may use its
   # client-request headers and run under it.
-  test) pkgs=("${common[@]}" clang-14 libclang-rt-14-dev libgtest-dev googletest valgrind) ;;
+  # pkg-config: the consumer test; the rest: real programs the override suite runs on tessera.
+  test) pkgs=("${common[@]}" clang-14 libclang-rt-14-dev libgtest-dev googletest valgrind
+              pkg-config sqlite3 perl lua5.4 xz-utils zstd git libpython3.11-testsuite) ;;
   # valgrind: the callgrind instruction counts. libmimalloc-dev: the peer we compare with.
   bench) pkgs=("${common[@]}" libbenchmark-dev libmimalloc-dev valgrind) ;;
   *) usage ;;
