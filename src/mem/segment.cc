@@ -46,6 +46,16 @@ void SegmentSpace::insert_free(Page* span, uint64_t now_ms) {
 
 void SegmentSpace::remove_free(Page* span) { bins[bin_of(span->slice_count)].remove(span); }
 
+void SegmentSpace::take_free(Page* span, size_t slices) {
+  remove_free(span);
+  if (span->slice_count > slices) {
+    Page* rest = span + slices;
+    rest->slice_count = span->slice_count - (uint32_t)slices;
+    rest->dirty = span->dirty;
+    insert_free(rest, span->free_since_ms);
+  }
+}
+
 Page* SegmentSpace::alloc_span(size_t slices, bool* clean) {
   // Resident (dirty) spans first: reusing them costs no page faults and no extra RSS.
   Page* fit = nullptr;
@@ -61,14 +71,8 @@ Page* SegmentSpace::alloc_span(size_t slices, bool* clean) {
   }
   if (fit == nullptr) return nullptr;
   Page* span = fit;
-  remove_free(span);
-  if (span->slice_count > slices) {
-    Page* rest = span + slices;
-    rest->slice_count = span->slice_count - (uint32_t)slices;
-    rest->dirty = span->dirty;
-    insert_free(rest, span->free_since_ms);
-    span->slice_count = (uint32_t)slices;
-  }
+  take_free(span, slices);
+  span->slice_count = (uint32_t)slices;
   span_set_offsets(span, slices);
   span->kind = PageKind::kLarge;  // in use; the caller sets the real kind
   *clean = !span->dirty;
@@ -118,13 +122,7 @@ bool SegmentSpace::grow_span(Page* span, size_t slices) {
   if (index + span->slice_count >= kSlicesPerSegment) return false;
   Page* next = span + span->slice_count;
   if (next->kind != PageKind::kFree || next->slice_count < extra) return false;
-  remove_free(next);
-  if (next->slice_count > extra) {
-    Page* rest = next + extra;
-    rest->slice_count = next->slice_count - (uint32_t)extra;
-    rest->dirty = next->dirty;
-    insert_free(rest, next->free_since_ms);
-  }
+  take_free(next, extra);
   if (!next->dirty) g_memory_stats.add_committed(extra << kSliceShift);
   span->slice_count = (uint32_t)slices;
   span_set_offsets(span, slices);

@@ -75,6 +75,8 @@ struct SegmentSpace {
  private:
   void insert_free(Page* span, uint64_t now_ms);
   void remove_free(Page* span);
+  // Takes the first `slices` slices of free span `span` out of the bins; the rest stays free.
+  void take_free(Page* span, size_t slices);
   void release_segment(Segment* seg);
   size_t purge_segment(Segment* seg, uint64_t now_ms, uint64_t delay_ms, bool force);
 };

@@ -12,6 +12,7 @@
 // exit has begun, where a test framework cannot follow.
 #pragma once
 
+#include "../support/opaque.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
@@ -91,21 +92,8 @@ __attribute__((format(printf, 1, 2))) inline void note(const char* fmt, ...) {
 
 namespace ovr {
 
-// Hides a value from the optimizer, so that a malloc/free pair it can see through is not
-// removed and a block's address is not assumed distinct from another's.
-template <class T>
-inline T* opaque(T* p) {
-  asm volatile("" : "+r"(p));
-  return p;
-}
-inline size_t opaque(size_t n) {
-  asm volatile("" : "+r"(n));
-  return n;
-}
-
-inline bool is_aligned(const void* p, size_t alignment) {
-  return reinterpret_cast<uintptr_t>(p) % alignment == 0;
-}
+using tessera_test::is_aligned;
+using tessera_test::opaque;
 
 // ---- Is tessera serving this process? -------------------------------------------------------
 

@@ -13,27 +13,11 @@
 #include <cstdint>
 #include <cstring>
 
+#include "support/opaque.h"
+
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "pattern words are stored little-endian");
 
 namespace tessera_test {
-
-// Hides a value from the optimizer. The ts_* declarations carry malloc/alloc_size attributes, which
-// let the compiler reason about a block (its size, that it aliases nothing, that two fresh blocks
-// differ) in ways the tests deliberately go beyond: writing up to ts_usable_size, passing sizes
-// beyond the largest object, comparing pointers the allocator returned.
-template <class T>
-inline T* opaque(T* p) {
-  asm volatile("" : "+r"(p));
-  return p;
-}
-inline size_t opaque(size_t n) {
-  asm volatile("" : "+r"(n));
-  return n;
-}
-
-inline bool is_aligned(const void* p, size_t alignment) {
-  return reinterpret_cast<uintptr_t>(p) % alignment == 0;
-}
 
 inline uint64_t mix64(
     uint64_t x) {  // murmur3's finalizer: every input bit affects every output bit
