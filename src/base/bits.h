@@ -14,8 +14,8 @@ constexpr unsigned floor_log2(size_t x) { return 63u - (unsigned)__builtin_clzll
 constexpr size_t div_ceil(size_t x, size_t d) { return (x + d - 1) / d; }
 
 // Divisibility by a fixed d without a division (Lemire et al., "Faster remainder by direct
-// computation"): for 32-bit n, n % d == 0 exactly when n * M <= M - 1 with M = 2^64 / d + 1.
+// computation"): for 32-bit n, n % d == 0 exactly when n * M < M (mod 2^64), M = 2^64 / d + 1.
 constexpr uint64_t divisibility_magic(uint32_t d) { return UINT64_MAX / d + 1; }
-constexpr bool is_divisible(uint32_t n, uint64_t magic) { return (uint64_t)n * magic <= magic - 1; }
+constexpr bool is_divisible(uint32_t n, uint64_t magic) { return (uint64_t)n * magic < magic; }
 
 }  // namespace tessera

@@ -12,8 +12,10 @@ namespace tessera {
 
 namespace {
 
-// The block starts after the header slice, or at the alignment when that is larger.
-size_t block_offset(size_t alignment) { return alignment > kSliceSize ? alignment : kSliceSize; }
+// The block starts after the segment header's slices (the descriptor array must not overlap
+// it), or at the alignment when that is larger.
+inline constexpr size_t kHugeHeader = kSegmentMetaSlices * kSliceSize;
+size_t block_offset(size_t alignment) { return alignment > kHugeHeader ? alignment : kHugeHeader; }
 
 struct CachedHuge {
   Segment* seg;
@@ -76,13 +78,13 @@ void* huge_alloc(size_t size, size_t alignment, bool* zeroed) {
       return nullptr;
     }
     seg->size = need;
-    seg->meta_slices = 1;
+    seg->meta_slices = (uint32_t)kSegmentMetaSlices;
     seg->huge = true;
     g_memory_stats.reserved.fetch_add(need, std::memory_order_relaxed);
     g_memory_stats.add_committed(need);
     // Pointers into the first chunk find the page through the slice offsets.
-    Page* head = &seg->slices[1];
-    span_set_offsets(head, kSlicesPerSegment - 1);
+    Page* head = &seg->slices[kSegmentMetaSlices];
+    span_set_offsets(head, kSlicesPerSegment - kSegmentMetaSlices);
   }
   Page* page = huge_page(seg);
   page->kind = PageKind::kHuge;
