@@ -12,7 +12,7 @@
 // exit has begun, where a test framework cannot follow.
 #pragma once
 
-#include "../support/opaque.h"
+#include "../support/common.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
@@ -204,14 +204,7 @@ inline void expect_tessera() {
 // same bytes, and any thread can check a block it did not fill. Blocks above 256 KiB get one
 // word per 4 KiB page (every page touched) instead of every word.
 
-inline uint64_t mix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
+using tessera_test::mix64;
 
 inline constexpr size_t kFullFillLimit = 256 * 1024;
 

@@ -13,21 +13,11 @@
 #include <cstdint>
 #include <cstring>
 
-#include "support/opaque.h"
+#include "support/common.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "pattern words are stored little-endian");
 
 namespace tessera_test {
-
-inline uint64_t mix64(
-    uint64_t x) {  // murmur3's finalizer: every input bit affects every output bit
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
 
 inline uint64_t pattern_seed(const void* p, size_t size) {
   return mix64(reinterpret_cast<uintptr_t>(p) ^ mix64(size + 0x9e3779b97f4a7c15ULL));
