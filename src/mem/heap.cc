@@ -150,7 +150,7 @@ void* Heap::large_alloc(size_t size) {
   page->free = page->local_free = nullptr;
   page->local_freed = 0;
   page->reserved = page->capacity = page->used = 1;
-  page->has_aligned = false;
+  page->has_aligned.store(false, std::memory_order_relaxed);
   page->zeroed = clean;
   page->in_full = true;  // a large page is always "full": its one block is in use
   page->heap.store(this, std::memory_order_relaxed);

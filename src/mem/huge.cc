@@ -92,7 +92,7 @@ void* huge_alloc(size_t size, size_t alignment, bool* zeroed) {
   page->start = (uint8_t*)seg + offset;
   page->block_size = seg->size - offset;
   page->reserved = page->capacity = page->used = 1;
-  page->has_aligned = false;
+  page->has_aligned.store(false, std::memory_order_relaxed);
   page->zeroed = *zeroed;
   page->heap.store(nullptr, std::memory_order_relaxed);
   page->free_key.store(kNoOwnerKey, std::memory_order_relaxed);

@@ -16,7 +16,7 @@ void page_init(Page* page, Heap* heap, unsigned size_class, size_t block_size, u
   page->size_class = (uint8_t)size_class;
   page->kind = PageKind::kSmall;
   page->in_full = false;
-  page->has_aligned = false;
+  page->has_aligned.store(false, std::memory_order_relaxed);
   page->block_size = block_size;
   page->magic = divisibility_magic((uint32_t)block_size);
   page->start = start;

@@ -15,6 +15,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <type_traits>
 #include <thread>
 
 #include "override_check.h"
@@ -67,6 +68,20 @@ void on_signal(int) {
 
 inline unsigned char tag(size_t n) { return static_cast<unsigned char>(n * 7 + 1); }
 
+// Runs f with t_inside set, so the handler can tell a signal landed inside the allocator.
+template <class F>
+decltype(auto) inside(F f) {
+  t_inside = 1;
+  if constexpr (std::is_void_v<decltype(f())>) {
+    f();
+    t_inside = 0;
+  } else {
+    decltype(auto) result = f();
+    t_inside = 0;
+    return result;
+  }
+}
+
 // Small and medium blocks, allocated and freed in a tight loop; a short window keeps some
 // alive so that frees are not always of the block just allocated.
 void small_loop() {
@@ -83,10 +98,10 @@ void small_loop() {
         OVR_CHECKF(b[0] == tag(m) && b[m - 1] == tag(m),
                    "small block %p of %zu bytes lost its contents", window[slot], m);
       }
-      t_inside = 1;
-      free(window[slot]);
-      void* p = malloc(n);
-      t_inside = 0;
+      void* p = inside([&] {
+        free(window[slot]);
+        return malloc(n);
+      });
       OVR_CHECKF(p != nullptr, "malloc(%zu) failed", n);
       static_cast<unsigned char*>(p)[0] = tag(n);
       static_cast<unsigned char*>(p)[n - 1] = tag(n);
@@ -94,9 +109,7 @@ void small_loop() {
       sizes[slot] = n;
     }
     void* in = g_handoff.exchange(nullptr);
-    t_inside = 1;
-    free(in);  // allocated by the other thread
-    t_inside = 0;
+    inside([&] { free(in); });  // allocated by the other thread
     g_progress[0].fetch_add(1, std::memory_order_release);
   }
   for (void* p : window) free(p);
@@ -109,41 +122,28 @@ void large_loop() {
   for (uint64_t round = 0; !g_stop.load(std::memory_order_relaxed); round++) {
     for (int i = 0; i < 4; i++) {
       const size_t n = (size_t)(128 << 10) + rng.below(1 << 20);
-      t_inside = 1;
-      auto* p = static_cast<unsigned char*>(malloc(n));
-      t_inside = 0;
+      auto* p = static_cast<unsigned char*>(inside([&] { return malloc(n); }));
       OVR_CHECKF(p != nullptr, "malloc(%zu) failed", n);
       p[0] = 1;
       p[n - 1] = 2;
-      t_inside = 1;
-      auto* q = static_cast<unsigned char*>(realloc(p, n / 2 + 1));
-      t_inside = 0;
+      auto* q = static_cast<unsigned char*>(inside([&] { return realloc(p, n / 2 + 1); }));
       OVR_CHECKF(q != nullptr && q[0] == 1, "realloc(%p, %zu) failed or lost contents",
                  (void*)p, n / 2 + 1);
-      t_inside = 1;
-      free(q);
-      t_inside = 0;
+      inside([&] { free(q); });
     }
     if (round % 4 == 0) {
       const size_t n = ((size_t)17 << 20) + rng.below(8 << 20);
-      t_inside = 1;
-      auto* h = static_cast<unsigned char*>(malloc(n));
-      t_inside = 0;
+      auto* h = static_cast<unsigned char*>(inside([&] { return malloc(n); }));
       OVR_CHECKF(h != nullptr, "malloc(%zu) failed", n);
       h[0] = 3;
       h[n - 1] = 4;
       OVR_CHECK(h[0] == 3 && h[n - 1] == 4);
-      t_inside = 1;
-      free(h);
-      t_inside = 0;
+      inside([&] { free(h); });
     }
-    t_inside = 1;
-    void* out = malloc(1 + rng.below(2048));
-    t_inside = 0;
+    const size_t out_size = 1 + rng.below(2048);
+    void* out = inside([&] { return malloc(out_size); });
     void* old = g_handoff.exchange(out);
-    t_inside = 1;
-    free(old);
-    t_inside = 0;
+    inside([&] { free(old); });
     g_progress[1].fetch_add(1, std::memory_order_release);
   }
 }
