@@ -30,7 +30,7 @@ inline Page* page_of(const void* p) {
 
 // The slow paths (api/malloc_api.cc): out of line, so the fast paths stay small.
 // heap may be the static empty heap: the thread's heap is then made.
-TESSERA_SLOW_PATH void* malloc_slow(Heap* heap, size_t size);
+TESSERA_SLOW_PATH void* malloc_slow(size_t size, Heap* heap);  // (size first: no register move)
 TESSERA_SLOW_PATH void free_generic(void* p);
 TESSERA_SLOW_PATH void free_page_slow(Page* page, void* p);
 
@@ -60,11 +60,11 @@ TESSERA_FAST_PATH void* heap_malloc_fast(Heap* heap, size_t size) {
   } else if (size <= kMediumBlockMax) {
     page = heap->current[size_class_of(size)];
   } else {
-    return malloc_slow(heap, size);
+    return malloc_slow(size, heap);
   }
   Block* block = page_pop(page);
   if (TESSERA_LIKELY(block != nullptr)) return block;
-  return malloc_slow(heap, size);
+  return malloc_slow(size, heap);
 }
 
 TESSERA_FAST_PATH void* malloc_fast(size_t size) { return heap_malloc_fast(t_heap, size); }

@@ -13,7 +13,7 @@
 
 namespace tessera::api {
 
-void* malloc_slow(Heap* heap, size_t size) {
+void* malloc_slow(size_t size, Heap* heap) {
   if (!heap->initialized) heap = thread_heap();
   if (TESSERA_UNLIKELY(heap == nullptr || size > kMaxRequest)) {
     errno = ENOMEM;
