@@ -6,6 +6,7 @@ and peak RSS (from wait4's rusage of the child); results.json, tables and charts
   run.py [--workloads a,b] [--allocators a,b] [--reps N] [--threads 1,2] [--quick]
          [--size F] [--tessera LIB] [--bin-dir DIR] [--out results.json] [--no-charts]
   run.py --compare BEFORE.json AFTER.json
+  run.py --render RESULTS.json        (tables again, charts beside the file)
 
 Workload programs come from --bin-dir (bench/workloads in a build tree); real programs run
 through bench/real_program.sh. Multi-threaded workloads run at each --threads count and appear
@@ -400,9 +401,16 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "build/release/bench-results/results.json"))
     ap.add_argument("--no-charts", action="store_true")
     ap.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"))
+    ap.add_argument("--render", metavar="RESULTS")
     args = ap.parse_args()
     if args.compare:
         compare(*args.compare)
+        return 0
+    if args.render:
+        with open(args.render) as f:
+            data = json.load(f)
+        print_tables(data)
+        render_charts(data, os.path.splitext(os.path.abspath(args.render))[0])
         return 0
     if args.reps < 1:
         die("--reps must be at least 1")

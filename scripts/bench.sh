@@ -14,8 +14,11 @@ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DTESSERA_BUILD_BENCH=ON -DTESSERA_BUILD_WORKLOADS=ON -DTESSERA_BUILD_TESTS=OFF \
   -DTESSERA_DEBUG=OFF -DTESSERA_SANITIZE=
 cmake --build "$dir" -j "${TESSERA_JOBS:-2}"
+# Debian's interpreter, which has python3-matplotlib (a python3 earlier in PATH may not).
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3
 status=0
-python3 bench/run.py --tessera "$dir/libtessera.so" --bin-dir "$dir/bench/workloads" \
+"$py" bench/run.py --tessera "$dir/libtessera.so" --bin-dir "$dir/bench/workloads" \
   --out "$dir/bench-results/results.json" "$@" || status=$?
 if [ "${TESSERA_BENCH_MICRO:-1}" != 0 ]; then
   bash bench/micro/run.sh "$dir"
