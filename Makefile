@@ -3,8 +3,9 @@
 #   make test    install what is missing (Debian), build from scratch and run every suite in a
 #                RelWithDebInfo + TESSERA_DEBUG build, then the api and stress suites under
 #                ASan+UBSan and under TSan (clang 14). Fails if any build or test fails.
-#   make bench   Release build with the microbenchmarks; tessera vs glibc vs mimalloc:
-#                Google Benchmark times, peak RSS and callgrind instructions per malloc+free.
+#   make bench   install the peers, Release build, the benchmark suite (workloads and real
+#                programs under tessera, glibc, mimalloc, jemalloc, tcmalloc, tbbmalloc: tables
+#                and charts), then the microbenchmarks (tessera vs glibc vs mimalloc).
 #   make clean   remove build/
 .PHONY: all test bench clean
 

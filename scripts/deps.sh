@@ -2,7 +2,8 @@
 # deps.sh — makes sure the Debian packages that a make target needs are installed.
 #
 #   scripts/deps.sh test    toolchains, GoogleTest and the sanitizer runtimes (make test)
-#   scripts/deps.sh bench   Google Benchmark, mimalloc, valgrind and python3 (make bench)
+#   scripts/deps.sh bench   Google Benchmark, the peer allocators, matplotlib, valgrind and
+#                           the real programs the benchmark suite times (make bench)
 #
 # As root, missing packages are installed with apt-get (after one apt-get update). Otherwise
 # the missing packages are named and the script exits non-zero, changing nothing.
@@ -19,8 +20,12 @@ case "$1" in
   # pkg-config: the consumer test; the rest: real programs the override suite runs on tessera.
   test) pkgs=("${common[@]}" clang-14 libclang-rt-14-dev libgtest-dev googletest valgrind
               pkg-config sqlite3 perl lua5.4 xz-utils zstd git libpython3.11-testsuite) ;;
-  # valgrind: the callgrind instruction counts. libmimalloc-dev: the peer we compare with.
-  bench) pkgs=("${common[@]}" libbenchmark-dev libmimalloc-dev valgrind) ;;
+  # valgrind: the callgrind instruction counts. libmimalloc-dev: mimalloc for the
+  # microbenchmarks. The peers the suite preloads (bench/run.py), matplotlib for its charts,
+  # and the real programs it times (redis-benchmark is in redis-tools).
+  bench) pkgs=("${common[@]}" libbenchmark-dev libmimalloc-dev valgrind
+               libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4 libtbbmalloc2 python3-matplotlib
+               sqlite3 redis-server redis-tools) ;;
   *) usage ;;
 esac
 
