@@ -31,6 +31,12 @@ inline constexpr size_t kExtendBytes = 4096;
 // How often the slow path looks at the clock for deferred work (purging): every N entries.
 inline constexpr uint32_t kHeartbeatMask = 63;
 
+// Segments of exited threads wait on the abandoned list for the next thread, which adopts
+// them. Up to this many of them keep their recently freed memory resident (purged after the
+// delay as usual), so a thread that replaces an exited one starts without page faults; past
+// it, exiting threads purge at once.
+inline constexpr size_t kAbandonedResidentMax = 4;
+
 // Huge blocks kept mapped after free, for reuse without page faults (until the purge delay).
 // A cache larger than a few blocks mostly adds RSS: reuse needs about one entry per block
 // size in flight.

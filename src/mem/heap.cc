@@ -404,9 +404,12 @@ void Heap::give_up_pages() {
 
 void Heap::abandon() {
   give_up_pages();
-  // Nobody reuses an abandoned segment's free spans soon: give them back now.
-  space.purge(os::now_ms(), 0, true);
-  for (Segment* seg = space.take_segments(); seg != nullptr;) {
+  // The next thread to start usually adopts these segments: while few wait, their recently
+  // freed memory stays resident for it (and is purged after the delay as usual).
+  bool keep_resident = abandoned_count() < kAbandonedResidentMax;
+  space.purge(os::now_ms(), keep_resident ? (uint64_t)g_options.purge_delay_ms : 0,
+              !keep_resident);
+  for (Segment* seg = space.take_segments(keep_resident); seg != nullptr;) {
     Segment* next = seg->next;
     abandon_segment(seg);
     seg = next;
@@ -418,7 +421,7 @@ void Heap::abandon() {
 
 void Heap::absorb_into(Heap* heir) {
   give_up_pages();
-  for (Segment* seg = space.take_segments(); seg != nullptr;) {
+  for (Segment* seg = space.take_segments(true); seg != nullptr;) {
     Segment* next = seg->next;
     heir->adopt(seg);
     seg = next;

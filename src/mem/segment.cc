@@ -28,6 +28,7 @@ unsigned bin_of(size_t slices) {
 
 SpinLock g_abandoned_lock;
 Segment* g_abandoned = nullptr;
+std::atomic<size_t> g_abandoned_count{0};
 
 size_t span_bytes(const Page* span) { return (size_t)span->slice_count << kSliceShift; }
 
@@ -249,11 +250,11 @@ size_t SegmentSpace::purge(uint64_t now_ms, uint64_t delay_ms, bool force) {
   return released;
 }
 
-Segment* SegmentSpace::take_segments() {
+Segment* SegmentSpace::take_segments(bool keep_empty) {
   Segment* kept = nullptr;
   for (Segment* seg = segments; seg != nullptr;) {
     Segment* next = seg->next;
-    if (seg->used_spans == 0) {
+    if (seg->used_spans == 0 && !keep_empty) {
       release_segment(seg);
     } else {
       seg->next = kept;
@@ -276,6 +277,7 @@ void abandon_segment(Segment* seg) {
   seg->prev = nullptr;
   seg->next = g_abandoned;
   __atomic_store_n(&g_abandoned, seg, __ATOMIC_RELEASE);
+  g_abandoned_count.fetch_add(1, std::memory_order_relaxed);
 }
 
 Segment* take_abandoned_segment(int arena_id) {
@@ -287,12 +289,18 @@ Segment* take_abandoned_segment(int arena_id) {
     Segment* seg = *link;
     if (arena_id != 0 ? seg->arena != arena_id : arena_is_exclusive(seg->arena)) continue;
     __atomic_store_n(link, seg->next, __ATOMIC_RELAXED);
+    g_abandoned_count.fetch_sub(1, std::memory_order_relaxed);
     return seg;
   }
   return nullptr;
 }
 
 SpinLock& abandoned_lock() { return g_abandoned_lock; }
-void abandoned_forget() { __atomic_store_n(&g_abandoned, nullptr, __ATOMIC_RELAXED); }
+void abandoned_forget() {
+  __atomic_store_n(&g_abandoned, nullptr, __ATOMIC_RELAXED);
+  g_abandoned_count.store(0, std::memory_order_relaxed);
+}
+
+size_t abandoned_count() { return g_abandoned_count.load(std::memory_order_relaxed); }
 
 }  // namespace tessera

@@ -71,9 +71,10 @@ struct SegmentSpace {
   // Purges free spans unused since `delay_ms` (all with force) and unmaps entirely free
   // segments past the delay. Returns bytes returned to the OS.
   size_t purge(uint64_t now_ms, uint64_t delay_ms, bool force);
-  // Releases the entirely free segments and returns the others as a list (through `next`)
-  // for the caller to abandon or hand to another heap. The space is empty afterwards.
-  Segment* take_segments();
+  // Returns the segments as a list (through `next`) for the caller to abandon or hand to
+  // another heap; entirely free ones are released first unless keep_empty. The space is
+  // empty afterwards.
+  Segment* take_segments(bool keep_empty);
   // Releases every segment, blocks in use included. The space is empty afterwards.
   void release_all();
 
@@ -88,6 +89,8 @@ struct SegmentSpace {
 
 // Puts a segment whose owner is gone on the abandoned list. Thread-safe.
 void abandon_segment(Segment* seg);
+// How many segments wait on the abandoned list.
+size_t abandoned_count();
 // Pops a segment whose owner thread exited that a heap of arena `arena_id` (0: none) may
 // adopt, or nullptr. Thread-safe.
 Segment* take_abandoned_segment(int arena_id);
