@@ -75,7 +75,10 @@ void Heap::update_direct(unsigned size_class) {
 // Allocation
 
 void* Heap::malloc_generic(size_t size) {
-  if (TESSERA_UNLIKELY((++heartbeat & kHeartbeatMask) == 0)) deferred_work(false);
+  // Every so many slow paths, and on every large or huge allocation (rare, and costly enough
+  // that a clock read is noise), see whether memory is due back to the OS.
+  if (TESSERA_UNLIKELY((++heartbeat & kHeartbeatMask) == 0 || size > kMediumBlockMax))
+    deferred_work(false);
   if (size <= kMediumBlockMax) {
     Page* page = find_page(size_class_of(size));
     if (page == nullptr) return nullptr;
@@ -214,6 +217,7 @@ bool Heap::grow_large_in_place(Page* page, size_t size) {
 void Heap::free_local_slow(Page* page, Block* block) {
   if (page->kind == PageKind::kLarge) {
     free_large(page);
+    deferred_work(false);  // (as on large allocations: see malloc_generic)
     return;
   }
   block->next = page->local_free;
