@@ -116,6 +116,115 @@ typedef struct ts_process_info_s {
 } ts_process_info_t;
 TESSERA_EXPORT void ts_process_info(ts_process_info_t* info) TESSERA_NOEXCEPT;
 
+/* ---- First-class heaps -----------------------------------------------------------------------
+ * A heap is a set of pages that one thread allocates from. Blocks of any heap can be freed with
+ * ts_free (and realloc'ed with ts_realloc) from any thread. A heap allocates only in the thread
+ * that created it: using it from another thread is reported as an error (and returns NULL with
+ * EPERM). Every thread has a default heap, which plain ts_malloc uses. Heaps a thread still
+ * owns when it exits are deleted (ts_heap_delete) then. */
+typedef struct ts_heap_s ts_heap_t;
+
+/* A new heap owned by the calling thread; NULL with ENOMEM when out of memory. */
+TESSERA_EXPORT ts_heap_t* ts_heap_new(void) TESSERA_NOEXCEPT;
+/* Deletes the heap; its live blocks move to the thread's default heap and stay valid. */
+TESSERA_EXPORT void ts_heap_delete(ts_heap_t* heap) TESSERA_NOEXCEPT;
+/* Destroys the heap and frees every block it holds at once (time proportional to its pages,
+ * not its blocks). Pointers into it are dangling afterwards. */
+TESSERA_EXPORT void ts_heap_destroy(ts_heap_t* heap) TESSERA_NOEXCEPT;
+/* Frees every block of the heap at once and keeps the heap ready for reuse (an arena reset). */
+TESSERA_EXPORT void ts_heap_reset(ts_heap_t* heap) TESSERA_NOEXCEPT;
+
+TESSERA_EXPORT TESSERA_MALLOC_ATTR TESSERA_ALLOC_SIZE(2)
+void* ts_heap_malloc(ts_heap_t* heap, size_t size) TESSERA_NOEXCEPT;
+TESSERA_EXPORT TESSERA_MALLOC_ATTR TESSERA_ALLOC_SIZE(2)
+void* ts_heap_zalloc(ts_heap_t* heap, size_t size) TESSERA_NOEXCEPT;
+TESSERA_EXPORT TESSERA_MALLOC_ATTR TESSERA_ALLOC_SIZE(2, 3)
+void* ts_heap_calloc(ts_heap_t* heap, size_t count, size_t size) TESSERA_NOEXCEPT;
+/* Like ts_realloc; a block that moves is reallocated from `heap`. */
+TESSERA_EXPORT TESSERA_ALLOC_SIZE(3)
+void* ts_heap_realloc(ts_heap_t* heap, void* p, size_t size) TESSERA_NOEXCEPT;
+TESSERA_EXPORT TESSERA_ALLOC_SIZE(3, 4)
+void* ts_heap_reallocarray(ts_heap_t* heap, void* p, size_t count, size_t size) TESSERA_NOEXCEPT;
+TESSERA_EXPORT TESSERA_MALLOC_ATTR TESSERA_ALLOC_SIZE(2)
+void* ts_heap_malloc_aligned(ts_heap_t* heap, size_t size, size_t alignment) TESSERA_NOEXCEPT;
+TESSERA_EXPORT TESSERA_MALLOC_ATTR TESSERA_ALLOC_SIZE(2)
+void* ts_heap_zalloc_aligned(ts_heap_t* heap, size_t size, size_t alignment) TESSERA_NOEXCEPT;
+TESSERA_EXPORT TESSERA_ALLOC_SIZE(3)
+void* ts_heap_realloc_aligned(ts_heap_t* heap, void* p, size_t size,
+                              size_t alignment) TESSERA_NOEXCEPT;
+TESSERA_EXPORT TESSERA_MALLOC_ATTR char* ts_heap_strdup(ts_heap_t* heap, const char* s) TESSERA_NOEXCEPT;
+
+/* The calling thread's default heap (created on first use; NULL only when out of memory). */
+TESSERA_EXPORT ts_heap_t* ts_heap_get_default(void) TESSERA_NOEXCEPT;
+/* Makes `heap` (owned by the calling thread) the default: plain ts_malloc in this thread
+ * allocates from it. Returns the previous default, or NULL (EPERM) if heap is not usable here. */
+TESSERA_EXPORT ts_heap_t* ts_heap_set_default(ts_heap_t* heap) TESSERA_NOEXCEPT;
+/* Whether p points into a block in use of `heap` (any address inside the block counts). */
+TESSERA_EXPORT bool ts_heap_contains(const ts_heap_t* heap, const void* p) TESSERA_NOEXCEPT;
+/* The heap owning the block at p; NULL when p is not in tessera's memory or its owner thread
+ * has exited (the block is then waiting for adoption by another heap). */
+TESSERA_EXPORT ts_heap_t* ts_heap_of(const void* p) TESSERA_NOEXCEPT;
+/* ts_collect for one heap (owner thread only). */
+TESSERA_EXPORT void ts_heap_collect(ts_heap_t* heap, bool force) TESSERA_NOEXCEPT;
+
+/* One area of a heap: a page of equal blocks, a large block or a huge block. Bytes. */
+typedef struct ts_heap_area_s {
+  void* blocks;       /* start of the area's first block */
+  size_t reserved;    /* bytes of address space the area spans */
+  size_t committed;   /* bytes carved into blocks so far (touched) */
+  size_t used;        /* blocks in use */
+  size_t block_size;  /* usable size of each block */
+} ts_heap_area_t;
+/* Called once per area with block == NULL, then (when visiting blocks) once per live block.
+ * Return false to stop the walk. */
+typedef bool ts_block_visit_fn(const ts_heap_t* heap, const ts_heap_area_t* area, void* block,
+                               size_t block_size, void* arg);
+/* Walks the heap's areas and, with visit_all_blocks, every block in use (owner thread only).
+ * Returns false when the visitor stopped the walk or the heap cannot be visited here. */
+TESSERA_EXPORT bool ts_heap_visit_blocks(const ts_heap_t* heap, bool visit_all_blocks,
+                                         ts_block_visit_fn* visitor, void* arg) TESSERA_NOEXCEPT;
+
+/* ---- Arenas ------------------------------------------------------------------------------
+ * An arena is address space reserved up front. Heaps created in an arena take all their
+ * memory from it; an exclusive arena serves only those heaps, a shared one serves every
+ * heap first. When the requested page size is not available, the arena falls back to the
+ * next smaller one (2 MiB hugetlb -> transparent huge pages -> normal pages) and the
+ * returned status says what it got (also printed when verbose). */
+typedef int ts_arena_id_t;
+
+enum {
+  TS_ARENA_COMMIT = 1 << 0,      /* touch (commit) all of it now */
+  TS_ARENA_LARGE_PAGES = 1 << 1, /* 2 MiB pages: MAP_HUGETLB, else transparent huge pages */
+  TS_ARENA_EXCLUSIVE = 1 << 2    /* only heaps created in it allocate there */
+};
+/* What an arena is backed by: the non-negative statuses of the reserve calls. */
+enum {
+  TS_PAGES_NORMAL = 0,         /* the OS's base pages */
+  TS_PAGES_TRANSPARENT = 1,    /* base pages advised as transparent huge pages */
+  TS_PAGES_LARGE = 2,          /* 2 MiB hugetlb pages */
+  TS_PAGES_HUGE = 3            /* 1 GiB hugetlb pages */
+};
+/* Reserves an arena of at least `size` bytes (rounded up to 32 MiB segments) and stores its id.
+ * Returns the page kind it got (TS_PAGES_*), or a negative errno (-EINVAL for a bad size or
+ * flags, -ENOMEM when the OS refuses; errno is set too). */
+TESSERA_EXPORT int ts_arena_reserve(size_t size, int flags, ts_arena_id_t* arena_id) TESSERA_NOEXCEPT;
+/* Reserves `count` 1 GiB pages as an exclusive arena, trying for at most timeout_ms. Falls
+ * back as ts_arena_reserve does; returns the page kind it got or a negative errno. */
+TESSERA_EXPORT int ts_arena_reserve_huge_pages(size_t count, size_t timeout_ms,
+                                               ts_arena_id_t* arena_id) TESSERA_NOEXCEPT;
+typedef struct ts_arena_info_s {
+  void* start;
+  size_t size;        /* bytes reserved */
+  size_t in_use;      /* bytes handed out to heaps */
+  int pages;          /* TS_PAGES_* */
+  bool exclusive;
+} ts_arena_info_t;
+/* Fills *info for the arena; false (EINVAL) when there is no such arena. */
+TESSERA_EXPORT bool ts_arena_info(ts_arena_id_t arena_id, ts_arena_info_t* info) TESSERA_NOEXCEPT;
+/* A new heap whose blocks all come from the arena: when it is full, allocation returns NULL
+ * with ENOMEM instead of taking memory elsewhere. NULL (EINVAL) for an unknown arena. */
+TESSERA_EXPORT ts_heap_t* ts_heap_new_in_arena(ts_arena_id_t arena_id) TESSERA_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif
