@@ -75,7 +75,7 @@ inline std::string error_text(const char* who, const std::string& what) {
 }
 
 [[noreturn]] inline void throw_moved_from(const char* who) {
-  throw usage_error(error_text(who, "used after being moved from (it holds no heap)"));
+  throw usage_error(error_text(who, "no heap (the tessera::Heap was moved from or released)"));
 }
 
 // size bytes from `heap`, or from the thread's default heap when heap is null.
@@ -229,7 +229,9 @@ class Heap {
   void reset() { ts_heap_reset(owned("tessera::Heap::reset")); }
   // Gives memory the heap holds empty back (with force: all of it, now).
   void collect(bool force = false) { ts_heap_collect(owned("tessera::Heap::collect"), force); }
-  // Whether p points into a block of this heap that is in use.
+  // Whether p points into this heap's memory (a page of its blocks, a large or huge block of
+  // it): cheap, from any thread. It does not tell whether a small block there is in use
+  // (visit does).
   bool contains(const void* p) const noexcept {
     return heap_ != nullptr && ts_heap_contains(heap_, p);
   }
