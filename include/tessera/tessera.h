@@ -159,7 +159,9 @@ TESSERA_EXPORT ts_heap_t* ts_heap_get_default(void) TESSERA_NOEXCEPT;
 /* Makes `heap` (owned by the calling thread) the default: plain ts_malloc in this thread
  * allocates from it. Returns the previous default, or NULL (EPERM) if heap is not usable here. */
 TESSERA_EXPORT ts_heap_t* ts_heap_set_default(ts_heap_t* heap) TESSERA_NOEXCEPT;
-/* Whether p points into a block in use of `heap` (any address inside the block counts). */
+/* Whether p points into memory of `heap`: a page of its blocks, or a large or huge block of
+ * it (any address inside counts). Cheap, and safe from any thread; it does not tell whether a
+ * small block there is currently free (ts_heap_visit_blocks does). */
 TESSERA_EXPORT bool ts_heap_contains(const ts_heap_t* heap, const void* p) TESSERA_NOEXCEPT;
 /* The heap owning the block at p; NULL when p is not in tessera's memory or its owner thread
  * has exited (the block is then waiting for adoption by another heap). */

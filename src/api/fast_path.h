@@ -29,7 +29,8 @@ inline Page* page_of(const void* p) {
 
 
 // The slow paths (api/malloc_api.cc): out of line, so the fast paths stay small.
-TESSERA_SLOW_PATH void* malloc_slow(size_t size);
+// heap may be the static empty heap: the thread's heap is then made.
+TESSERA_SLOW_PATH void* malloc_slow(size_t size, Heap* heap);  // (size first: no register move)
 TESSERA_SLOW_PATH void free_generic(void* p);
 TESSERA_SLOW_PATH void free_page_slow(Page* page, void* p);
 
@@ -50,21 +51,23 @@ TESSERA_FAST_PATH Block* page_pop(Page* page) {
   return block;
 }
 
-// malloc's fast path: a table load, a list pop and a counter update.
-TESSERA_FAST_PATH void* malloc_fast(size_t size) {
-  Heap* heap = t_heap;
+// malloc's fast path: a table load, a list pop and a counter update. heap is the calling
+// thread's default heap or one of its first-class heaps.
+TESSERA_FAST_PATH void* heap_malloc_fast(Heap* heap, size_t size) {
   Page* page;
   if (TESSERA_LIKELY(size <= kDirectMax)) {
     page = heap->direct[(size + 15) >> 4];
   } else if (size <= kMediumBlockMax) {
     page = heap->current[size_class_of(size)];
   } else {
-    return malloc_slow(size);
+    return malloc_slow(size, heap);
   }
   Block* block = page_pop(page);
   if (TESSERA_LIKELY(block != nullptr)) return block;
-  return malloc_slow(size);
+  return malloc_slow(size, heap);
 }
+
+TESSERA_FAST_PATH void* malloc_fast(size_t size) { return heap_malloc_fast(t_heap, size); }
 
 
 

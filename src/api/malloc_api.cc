@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "api/allocation.h"
 #include "api/fast_path.h"
 #include "config/options.h"
 #include "mem/memory_stats.h"
@@ -12,8 +13,8 @@
 
 namespace tessera::api {
 
-void* malloc_slow(size_t size) {
-  Heap* heap = thread_heap();
+void* malloc_slow(size_t size, Heap* heap) {
+  if (!heap->initialized) heap = thread_heap();
   if (TESSERA_UNLIKELY(heap == nullptr || size > kMaxRequest)) {
     errno = ENOMEM;
     return nullptr;
@@ -42,117 +43,14 @@ void free_page_slow(Page* page, void* p) {
 
 }  // namespace tessera::api
 
-namespace tessera {
-namespace {
-
-using namespace tessera::api;
-
-size_t usable_size(const void* p) {
-  if (p == nullptr) return 0;
-  Page* page = page_of(p);
-  if (page == nullptr || page->block_size == 0) return 0;
-  uint8_t* start = page_block_start(page, p);
-  if (start == nullptr) return 0;
-  return page->block_size - (size_t)((const uint8_t*)p - start);
-}
-
-// Whether a block just returned by malloc for `size` bytes is known to read as zero.
-bool known_zero(const void* p, size_t size) {
-  if (size <= kMediumBlockMax) return false;
-  Page* page = page_of(p);
-  return page != nullptr && page->zeroed && page->start == p;
-}
-
-void* zalloc(size_t size) {
-  void* p = malloc_fast(size);
-  if (p != nullptr && !known_zero(p, size)) memset(p, 0, size);
-  return p;
-}
-
-bool mul_overflows(size_t a, size_t b, size_t* out) { return __builtin_mul_overflow(a, b, out); }
-
-void* aligned_alloc_impl(size_t size, size_t alignment, bool zero) {
-  if (!is_power_of_two(alignment)) {
-    errno = EINVAL;
-    return nullptr;
-  }
-  if (alignment <= 16) return zero ? zalloc(size) : malloc_fast(size);
-  Heap* heap = thread_heap();
-  if (heap == nullptr || size > kMaxRequest) {
-    errno = ENOMEM;
-    return nullptr;
-  }
-  void* p;
-  {
-    ReentryGuard guard;
-    p = heap->malloc_aligned(size, alignment);
-  }
-  if (p == nullptr) {
-    errno = ENOMEM;
-    return nullptr;
-  }
-  if (zero) memset(p, 0, size);
-  return p;
-}
-
-}  // namespace
-}  // namespace tessera
-TESSERA_API size_t ts_good_size(size_t size) noexcept;
-namespace tessera {
-namespace {
-
-// Grows p in place to `size` bytes when it is a large block of this thread with free
-// slices right after it (so realloc growth of big buffers copies nothing).
-bool expand_in_place(void* p, size_t size) {
-  Page* page = page_of(p);
-  if (page == nullptr || page->kind != PageKind::kLarge || page->start != p) return false;
-  Heap* heap = t_heap;
-  if ((page->free_key.load(std::memory_order_relaxed) & ~kSlowFreeBit) != (uintptr_t)heap ||
-      !heap->initialized) {
-    return false;
-  }
-  ReentryGuard guard;
-  return heap->grow_large_in_place(page, size);
-}
-
-// Moves p's contents into a new block from `allocate` when it does not fit in place.
-template <typename Allocate>
-void* realloc_impl(void* p, size_t size, size_t alignment, Allocate allocate) {
-  if (p == nullptr) return allocate(size);
-  if (size == 0) {
-    free_fast(p);
-    return nullptr;
-  }
-  size_t usable = usable_size(p);
-  if (usable == 0) {
-    report_invalid_free(p, "invalid realloc (not an allocated block)");
-    errno = EINVAL;
-    return nullptr;
-  }
-  // In place while the block still fits and either the new size maps to the same block size
-  // or at most half of the block would be wasted.
-  if (size <= usable && ((uintptr_t)p & (alignment - 1)) == 0 &&
-      (size >= usable / 2 || ts_good_size(size) >= usable)) {
-    return p;
-  }
-  if (size > usable && alignment <= kSliceSize && expand_in_place(p, size)) return p;
-  void* q = allocate(size);
-  if (q == nullptr) return nullptr;  // errno set; p untouched
-  memcpy(q, p, size < usable ? size : usable);
-  free_fast(p);
-  return q;
-}
-
-}  // namespace
-}  // namespace tessera
-
 using namespace tessera;
+using namespace tessera::api;
 
 TESSERA_API void* ts_malloc(size_t size) noexcept { return malloc_fast(size); }
 
 TESSERA_API void ts_free(void* p) noexcept { free_fast(p); }
 
-TESSERA_API void* ts_zalloc(size_t size) noexcept { return zalloc(size); }
+TESSERA_API void* ts_zalloc(size_t size) noexcept { return zalloc(t_heap, size); }
 
 TESSERA_API void* ts_calloc(size_t count, size_t size) noexcept {
   size_t total;
@@ -160,11 +58,11 @@ TESSERA_API void* ts_calloc(size_t count, size_t size) noexcept {
     errno = ENOMEM;
     return nullptr;
   }
-  return zalloc(total);
+  return zalloc(t_heap, total);
 }
 
 TESSERA_API void* ts_realloc(void* p, size_t size) noexcept {
-  return realloc_impl(p, size, 16, [](size_t n) { return malloc_fast(n); });
+  return realloc_impl(t_heap, p, size, 16);
 }
 
 TESSERA_API void* ts_reallocarray(void* p, size_t count, size_t size) noexcept {
@@ -177,11 +75,11 @@ TESSERA_API void* ts_reallocarray(void* p, size_t count, size_t size) noexcept {
 }
 
 TESSERA_API void* ts_malloc_aligned(size_t size, size_t alignment) noexcept {
-  return aligned_alloc_impl(size, alignment, false);
+  return aligned_alloc_impl(t_heap, size, alignment, false);
 }
 
 TESSERA_API void* ts_zalloc_aligned(size_t size, size_t alignment) noexcept {
-  return aligned_alloc_impl(size, alignment, true);
+  return aligned_alloc_impl(t_heap, size, alignment, true);
 }
 
 TESSERA_API void* ts_realloc_aligned(void* p, size_t size, size_t alignment) noexcept {
@@ -189,18 +87,17 @@ TESSERA_API void* ts_realloc_aligned(void* p, size_t size, size_t alignment) noe
     errno = EINVAL;
     return nullptr;
   }
-  return realloc_impl(p, size, alignment,
-                      [alignment](size_t n) { return aligned_alloc_impl(n, alignment, false); });
+  return realloc_impl(t_heap, p, size, alignment);
 }
 
 TESSERA_API void* ts_aligned_alloc(size_t alignment, size_t size) noexcept {
-  return aligned_alloc_impl(size, alignment, false);
+  return aligned_alloc_impl(t_heap, size, alignment, false);
 }
 
 TESSERA_API int ts_posix_memalign(void** out, size_t alignment, size_t size) noexcept {
   if (!is_power_of_two(alignment) || alignment % sizeof(void*) != 0) return EINVAL;
   int saved_errno = errno;
-  void* p = aligned_alloc_impl(size, alignment, false);
+  void* p = aligned_alloc_impl(t_heap, size, alignment, false);
   errno = saved_errno;
   if (p == nullptr) return ENOMEM;
   *out = p;
@@ -208,11 +105,11 @@ TESSERA_API int ts_posix_memalign(void** out, size_t alignment, size_t size) noe
 }
 
 TESSERA_API void* ts_memalign(size_t alignment, size_t size) noexcept {
-  return aligned_alloc_impl(size, alignment, false);
+  return aligned_alloc_impl(t_heap, size, alignment, false);
 }
 
 TESSERA_API void* ts_valloc(size_t size) noexcept {
-  return aligned_alloc_impl(size, os::page_size(), false);
+  return aligned_alloc_impl(t_heap, size, os::page_size(), false);
 }
 
 TESSERA_API void* ts_pvalloc(size_t size) noexcept {
@@ -222,16 +119,12 @@ TESSERA_API void* ts_pvalloc(size_t size) noexcept {
     return nullptr;
   }
   size_t rounded = size == 0 ? page : align_up(size, page);
-  return aligned_alloc_impl(rounded, page, false);
+  return aligned_alloc_impl(t_heap, rounded, page, false);
 }
 
 TESSERA_API size_t ts_usable_size(const void* p) noexcept { return usable_size(p); }
 
-TESSERA_API size_t ts_good_size(size_t size) noexcept {
-  if (size <= kMediumBlockMax) return kSizeClasses.block_size[size_class_of(size)];
-  if (size > kMaxRequest) return size;
-  return align_up(size, kSliceSize);
-}
+TESSERA_API size_t ts_good_size(size_t size) noexcept { return good_size(size); }
 
 TESSERA_API void ts_free_sized(void* p, size_t size) noexcept {
   if constexpr (kDebug) {
@@ -257,16 +150,10 @@ TESSERA_API void* ts_expand(void* p, size_t size) noexcept {
   if (p == nullptr) return nullptr;
   size_t usable = usable_size(p);
   if (usable == 0) return nullptr;
-  return size <= usable || expand_in_place(p, size) ? p : nullptr;
+  return size <= usable || expand_in_place(t_heap, p, size) ? p : nullptr;
 }
 
-TESSERA_API char* ts_strdup(const char* s) noexcept {
-  if (s == nullptr) return nullptr;
-  size_t n = strlen(s) + 1;
-  auto* copy = (char*)malloc_fast(n);
-  if (copy != nullptr) memcpy(copy, s, n);
-  return copy;
-}
+TESSERA_API char* ts_strdup(const char* s) noexcept { return strdup_impl(t_heap, s); }
 
 TESSERA_API char* ts_strndup(const char* s, size_t max) noexcept {
   if (s == nullptr) return nullptr;

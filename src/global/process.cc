@@ -7,6 +7,7 @@
 #include "base/spinlock.h"
 #include "config/size_classes.h"
 #include "config/options.h"
+#include "mem/arena.h"
 #include "mem/huge.h"
 #include "mem/segment.h"
 #include "global/thread.h"
@@ -34,6 +35,7 @@ ForkLock g_fork_locks[] = {
     {heap_pool_lock, heap_pool_forget, false},
     {abandoned_lock, abandoned_forget, false},
     {huge_cache_lock, huge_cache_forget, false},
+    {arena_lock, nullptr, false},  // (arena bitmaps are updated in place: nothing to forget)
 };
 
 void before_fork() {
@@ -48,7 +50,7 @@ void after_fork_parent() {
 }
 void after_fork_child() {
   for (ForkLock& f : g_fork_locks) {
-    if (!f.taken) f.forget();
+    if (!f.taken && f.forget) f.forget();
     f.lock().reset_after_fork();
   }
   thread_after_fork_child();

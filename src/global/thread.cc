@@ -38,6 +38,10 @@ Heap* heap_pool_acquire() {
 }
 
 void heap_pool_release(Heap* heap) {
+  heap->first_class = false;
+  heap->arena_id = 0;
+  heap->owner = nullptr;
+  heap->backing = heap->owned = heap->owned_next = heap->owned_prev = nullptr;
   LockGuard guard(g_pool_lock);
   heap->pool_next = g_pool;
   g_pool = heap;
@@ -63,9 +67,63 @@ Heap* thread_heap_init() {
   Heap* heap = heap_pool_acquire();
   if (heap == nullptr) return nullptr;
   heap->init();
+  heap->owner = &t_thread_identity;
   t_heap = heap;
   os::thread_exit_hook_arm(heap);
   return heap;
+}
+
+Heap* heap_create(int arena_id) {
+  Heap* backing = t_heap;
+  if (!backing->initialized) backing = thread_heap_init();
+  else if (backing->first_class) backing = backing->backing;
+  if (backing == nullptr) return nullptr;
+  Heap* heap = heap_pool_acquire();
+  if (heap == nullptr) return nullptr;
+  heap->init();
+  heap->first_class = true;
+  heap->arena_id = arena_id;
+  heap->owner = &t_thread_identity;
+  heap->backing = backing;
+  heap->owned_next = backing->owned;
+  if (backing->owned) backing->owned->owned_prev = heap;
+  backing->owned = heap;
+  return heap;
+}
+
+bool heap_usable_here(const Heap* heap) {
+  return heap != nullptr && heap->initialized && heap->owner == &t_thread_identity;
+}
+
+namespace {
+
+// Unlinks a first-class heap from its thread and returns it to the pool.
+void heap_retire(Heap* heap) {
+  Heap* backing = heap->backing;
+  if (t_heap == heap) t_heap = backing;
+  if (heap->owned_prev) heap->owned_prev->owned_next = heap->owned_next;
+  else backing->owned = heap->owned_next;
+  if (heap->owned_next) heap->owned_next->owned_prev = heap->owned_prev;
+  heap->initialized = false;
+  heap_pool_release(heap);
+}
+
+}  // namespace
+
+void heap_delete(Heap* heap) {
+  heap->absorb_into(heap->backing);
+  heap_retire(heap);
+}
+
+void heap_destroy(Heap* heap) {
+  heap->release_all(heap->backing);
+  heap_retire(heap);
+}
+
+Heap* heap_set_default(Heap* heap) {
+  Heap* previous = t_heap->initialized ? t_heap : thread_heap_init();
+  t_heap = heap;
+  return previous;
 }
 
 // Runs as the thread's pthread key destructor. A later destructor that allocates again gets
@@ -73,6 +131,8 @@ Heap* thread_heap_init() {
 void on_thread_exit(void* arg) {
   ReentryGuard guard;
   auto* heap = (Heap*)arg;
+  // Heaps the thread made and never deleted: their blocks stay valid, like ts_heap_delete.
+  while (heap->owned != nullptr) heap_delete(heap->owned);
   if (t_heap == heap) t_heap = &g_empty_heap;
   heap->abandon();
   heap_pool_release(heap);

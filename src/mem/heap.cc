@@ -32,14 +32,23 @@ void free_remote(Page* page, Block* block) {
   if ((old & kNotifyBit) && owner) owner->remote_pending.store(true, std::memory_order_release);
 }
 
-void report_invalid_free(const void* p, const char* what) {
+namespace {
+
+// "tessera: error: <what> <noun> 0x…", up to max_errors times per process.
+void report_error(const char* what, const char* noun, const void* p) {
   static std::atomic<uint32_t> reported{0};
   if (!g_options.show_errors) return;
   if (reported.fetch_add(1, std::memory_order_relaxed) >= g_options.max_errors) return;
   Message m;
-  m.text("tessera: error: ").text(what).text(" of block ").ptr(p).text("\n");
+  m.text("tessera: error: ").text(what).text(noun).ptr(p).text("\n");
   os::write_stderr(m.data(), m.size());
 }
+
+}  // namespace
+
+void report_invalid_free(const void* p, const char* what) { report_error(what, " of block ", p); }
+
+void report_heap_misuse(const void* heap, const char* what) { report_error(what, ": heap ", heap); }
 
 void Heap::init() {
   for (Page*& d : direct) d = &g_empty_page;
@@ -77,7 +86,7 @@ void* Heap::malloc_generic(size_t size) {
   }
   if (size <= kLargeMax) return large_alloc(size);
   bool zeroed;
-  return huge_alloc(size, kSliceSize, &zeroed);
+  return huge_alloc(this, size, kSliceSize, &zeroed);
 }
 
 Page* Heap::find_page(unsigned size_class) {
@@ -128,12 +137,12 @@ Page* Heap::alloc_span(size_t slices, bool* clean) {
   Page* span = space.alloc_span(slices, clean);
   if (span != nullptr) return span;
   // Memory that exited threads left behind comes before new address space.
-  while (Segment* seg = take_abandoned_segment()) {
+  while (Segment* seg = take_abandoned_segment(arena_id)) {
     adopt(seg);
     span = space.alloc_span(slices, clean);
     if (span != nullptr) return span;
   }
-  if (!space.add_segment(this)) return nullptr;
+  if (!space.add_segment(this, arena_id)) return nullptr;
   return space.alloc_span(slices, clean);
 }
 
@@ -173,7 +182,7 @@ void* Heap::malloc_aligned(size_t size, size_t alignment) {
   }
   if (size > kLargeMax - alignment) {
     bool zeroed;
-    return huge_alloc(size, alignment, &zeroed);
+    return huge_alloc(this, size, alignment, &zeroed);
   }
   // Otherwise over-allocate and hand out an aligned address inside the block. Its page then
   // takes the slow free path, which maps such addresses back to the block's start.
@@ -329,7 +338,7 @@ void Heap::deferred_work(bool force) {
   scan_full(false);
   // Segments of exited threads would otherwise wait for a thread that runs out of space;
   // taking one per tick frees and purges what their remote frees emptied.
-  if (Segment* seg = take_abandoned_segment()) adopt(seg);
+  if (Segment* seg = take_abandoned_segment(arena_id)) adopt(seg);
   sweep_empty_pages(force);
   space.purge(now, delay, force);
   huge_cache_purge(now, delay, force);
@@ -337,7 +346,7 @@ void Heap::deferred_work(bool force) {
 
 void Heap::collect(bool force) {
   if (force) {
-    while (Segment* seg = take_abandoned_segment()) adopt(seg);
+    while (Segment* seg = take_abandoned_segment(arena_id)) adopt(seg);
   }
   scan_full(true);
   deferred_work(force);
@@ -378,7 +387,7 @@ void Heap::adopt(Segment* seg) {
   }
 }
 
-void Heap::abandon() {
+void Heap::give_up_pages() {
   scan_full(true);
   sweep_empty_pages(true);
   auto give_up = [](Page* page) {
@@ -391,11 +400,63 @@ void Heap::abandon() {
   for (PageQueue& queue : pages)
     for (Page* page = queue.head; page != nullptr; page = page->next) give_up(page);
   for (Page* page = full.head; page != nullptr; page = page->next) give_up(page);
+}
+
+void Heap::abandon() {
+  give_up_pages();
   // Nobody reuses an abandoned segment's free spans soon: give them back now.
   space.purge(os::now_ms(), 0, true);
-  space.abandon_all();
+  for (Segment* seg = space.take_segments(); seg != nullptr;) {
+    Segment* next = seg->next;
+    abandon_segment(seg);
+    seg = next;
+  }
+  huge_transfer(this, nullptr);
   init();
   initialized = false;
+}
+
+void Heap::absorb_into(Heap* heir) {
+  give_up_pages();
+  for (Segment* seg = space.take_segments(); seg != nullptr;) {
+    Segment* next = seg->next;
+    heir->adopt(seg);
+    seg = next;
+  }
+  huge_transfer(this, heir);
+  init();
+}
+
+void Heap::free_all_blocks() {
+  uint64_t now = os::now_ms();
+  for (Segment* seg = space.segments; seg != nullptr; seg = seg->next) {
+    for (size_t i = seg->meta_slices; i < kSlicesPerSegment;) {
+      Page* span = &seg->slices[i];
+      i += span->slice_count;  // (read before free_span merges the span with its neighbours)
+      if (span->kind == PageKind::kFree) continue;
+      span->heap.store(nullptr, std::memory_order_relaxed);
+      span->in_full = false;
+      space.free_span(span, now);
+    }
+  }
+  huge_free_all(this);
+  SegmentSpace kept = space;
+  init();
+  space = kept;
+}
+
+void Heap::release_all(Heap* heir) {
+  free_all_blocks();
+  if (arena_id != 0) {
+    space.release_all();
+  } else {
+    for (Segment* seg = space.segments; seg != nullptr;) {
+      Segment* next = seg->next;
+      heir->adopt(seg);
+      seg = next;
+    }
+  }
+  init();
 }
 
 }  // namespace tessera

@@ -30,8 +30,16 @@ struct Heap {
   // Set by another thread's free to a page on the full list: scan it for remote frees.
   std::atomic<bool> remote_pending{false};
   bool initialized = false;      // false for the static empty heap and pooled heaps
+  bool first_class = false;      // made by ts_heap_new (not a thread's own heap)
+  int arena_id = 0;              // takes memory only from this arena (0: anywhere)
   uint32_t heartbeat = 0;
   uint64_t next_deferred_ms = 0;
+  const char* owner = nullptr;   // the creating thread's identity (t_thread_identity)
+  Heap* backing = nullptr;       // first-class heap: its thread's own heap
+  Heap* owned = nullptr;         // thread heap: the first-class heaps its thread created
+  Heap* owned_next = nullptr;    // first-class heap: the next in backing->owned
+  Heap* owned_prev = nullptr;
+  PageQueue huge;                // this heap's huge blocks (under the huge cache's lock)
   Heap* pool_next = nullptr;     // the heap pool's free list
 
   // Constant-initialisable, so the static empty heap exists before any code runs.
@@ -53,7 +61,21 @@ struct Heap {
   void collect(bool force);
   // The owning thread is exiting: give every page and segment away. The heap is reset.
   void abandon();
+  // Gives every page, segment and huge block to `heir` (same thread): blocks stay valid. The
+  // heap is reset.
+  void absorb_into(Heap* heir);
+  // Frees every block at once, in time proportional to the heap's pages: its spans become
+  // free spans of its segments (purged after the purge delay as usual), huge blocks go back.
+  void free_all_blocks();
+  // free_all_blocks, then the segments leave the heap: to their arena (now), or else to `heir`
+  // (same thread), which purges them after the delay. The heap is reset.
+  void release_all(Heap* heir);
 
+  // Takes back pages on the full list that other threads freed blocks to (all: collect every
+  // full page, not just those that signalled).
+  void scan_full(bool all);
+
+  // Resets the allocation state (keeps identity: owner, arena, first_class, links).
   void init();
   void free_local_slow(Page* page, Block* block);
 
@@ -66,12 +88,26 @@ struct Heap {
   void free_large(Page* page);
   void move_to_full(Page* page);
   void move_from_full(Page* page);
-  void scan_full(bool all);
   void sweep_empty_pages(bool include_heads);
+  void give_up_pages();
   void adopt(Segment* seg);
   void deferred_work(bool force);
   void update_direct(unsigned size_class);
 };
+
+// One area of a heap: a page of equal blocks, a large block or a huge block.
+struct HeapArea {
+  void* blocks;
+  size_t reserved;   // bytes of address space
+  size_t committed;  // bytes carved into blocks
+  size_t used;       // blocks in use
+  size_t block_size;
+};
+// Called per area with block == nullptr, then per block in use; false stops the walk.
+using BlockVisitor = bool (*)(const HeapArea& area, void* block, size_t block_size, void* arg);
+// Walks the heap's areas and, with all_blocks, its blocks in use. Owner thread only. False
+// when the visitor stopped the walk.
+bool heap_visit(Heap* heap, bool all_blocks, BlockVisitor visit, void* arg);
 
 // Frees p from whichever thread runs this; `page` holds p. Handles every case that the API's
 // fast path does not (remote frees, large and huge blocks, aligned blocks, invalid pointers).
@@ -80,5 +116,7 @@ void free_slow(Heap* heap, Page* page, void* p);
 TESSERA_NOINLINE void free_remote(Page* page, Block* block);
 // Reports p as an invalid free (never tessera's, interior, or already free).
 void report_invalid_free(const void* p, const char* what);
+// Reports a heap used where it may not be (another thread, after delete, …).
+void report_heap_misuse(const void* heap, const char* what);
 
 }  // namespace tessera

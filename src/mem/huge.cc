@@ -1,8 +1,12 @@
 // mem/huge.cc — huge blocks and their cache.
 #include "mem/huge.h"
 
+#include <string.h>
+
 #include "base/bits.h"
 #include "base/spinlock.h"
+#include "mem/arena.h"
+#include "mem/heap.h"
 #include "mem/memory_stats.h"
 #include "mem/segment.h"
 #include "mem/segment_map.h"
@@ -28,11 +32,51 @@ size_t g_cache_count = 0;
 size_t g_cache_bytes = 0;
 
 void unmap_segment(Segment* seg) {
-  g_memory_stats.reserved.fetch_sub(seg->size, std::memory_order_relaxed);
   g_memory_stats.sub_committed(seg->size);
-  g_memory_stats.purged.fetch_add(seg->size, std::memory_order_relaxed);
   segment_map_remove((uintptr_t)seg, seg->size);
+  if (seg->arena != 0) {
+    if (!seg->pinned) g_memory_stats.purged.fetch_add(seg->size, std::memory_order_relaxed);
+    arena_free(seg->arena, seg, seg->size / kSegmentSize);
+    return;
+  }
+  g_memory_stats.reserved.fetch_sub(seg->size, std::memory_order_relaxed);
+  g_memory_stats.purged.fetch_add(seg->size, std::memory_order_relaxed);
   os::unmap(seg, seg->size);
+}
+
+// Fresh memory for a huge segment of `need` bytes: from the heap's arena (whole segments),
+// else a mapping of its own. Sets up the header. nullptr when there is none.
+Segment* new_segment(int arena_id, size_t need, size_t alignment, bool* zeroed) {
+  bool pinned = false;
+  int arena = 0;
+  void* mem = nullptr;
+  if (arena_id != 0) {
+    if (alignment > kSegmentSize) return nullptr;  // arena segments are 32 MiB aligned
+    need = align_up(need, kSegmentSize);
+    mem = arena_alloc(arena_id, need / kSegmentSize, zeroed, &pinned, &arena);
+    if (mem == nullptr) return nullptr;
+    if (!*zeroed) memset(mem, 0, kHugeHeader);
+  } else {
+    mem = os::map_aligned(need, alignment > kSegmentSize ? alignment : kSegmentSize);
+    if (mem == nullptr) return nullptr;
+    g_memory_stats.reserved.fetch_add(need, std::memory_order_relaxed);
+  }
+  auto* seg = (Segment*)mem;
+  seg->size = need;
+  seg->arena = arena;
+  seg->pinned = pinned;
+  if (!segment_map_add((uintptr_t)seg, need)) {
+    g_memory_stats.add_committed(need);
+    unmap_segment(seg);
+    return nullptr;
+  }
+  seg->meta_slices = (uint32_t)kSegmentMetaSlices;
+  seg->huge = true;
+  g_memory_stats.add_committed(need);
+  // Pointers into the first chunk find the page through the slice offsets.
+  Page* head = &seg->slices[kSegmentMetaSlices];
+  span_set_offsets(head, kSlicesPerSegment - kSegmentMetaSlices);
+  return seg;
 }
 
 void cache_remove_at(size_t i) {
@@ -40,7 +84,8 @@ void cache_remove_at(size_t i) {
   g_cache[i] = g_cache[--g_cache_count];
 }
 
-// Best fit among cached segments that are large enough and not wastefully large.
+// Best fit among cached segments that are large enough and not wastefully large. (Arena
+// memory is never cached: it goes straight back to its arena.)
 Segment* cache_take(size_t need, size_t alignment) {
   LockGuard guard(g_lock);
   size_t best = g_cache_count;
@@ -63,29 +108,14 @@ Page* huge_page(void* segment) {
   return &seg->slices[seg->meta_slices];
 }
 
-void* huge_alloc(size_t size, size_t alignment, bool* zeroed) {
+void* huge_alloc(Heap* heap, size_t size, size_t alignment, bool* zeroed) {
   size_t offset = block_offset(alignment);
   if (size > ((size_t)1 << 46) || offset > ((size_t)1 << 40)) return nullptr;
   size_t need = align_up(offset + size, kSliceSize);
-  Segment* seg = cache_take(need, alignment);
+  Segment* seg = heap->arena_id == 0 ? cache_take(need, alignment) : nullptr;
   *zeroed = seg == nullptr;
-  if (seg == nullptr) {
-    size_t seg_align = alignment > kSegmentSize ? alignment : kSegmentSize;
-    seg = (Segment*)os::map_aligned(need, seg_align);
-    if (seg == nullptr) return nullptr;
-    if (!segment_map_add((uintptr_t)seg, need)) {
-      os::unmap(seg, need);
-      return nullptr;
-    }
-    seg->size = need;
-    seg->meta_slices = (uint32_t)kSegmentMetaSlices;
-    seg->huge = true;
-    g_memory_stats.reserved.fetch_add(need, std::memory_order_relaxed);
-    g_memory_stats.add_committed(need);
-    // Pointers into the first chunk find the page through the slice offsets.
-    Page* head = &seg->slices[kSegmentMetaSlices];
-    span_set_offsets(head, kSlicesPerSegment - kSegmentMetaSlices);
-  }
+  if (seg == nullptr) seg = new_segment(heap->arena_id, need, alignment, zeroed);
+  if (seg == nullptr) return nullptr;
   Page* page = huge_page(seg);
   page->kind = PageKind::kHuge;
   page->slice_count = 1;
@@ -94,8 +124,10 @@ void* huge_alloc(size_t size, size_t alignment, bool* zeroed) {
   page->reserved = page->capacity = page->used = 1;
   page->has_aligned.store(false, std::memory_order_relaxed);
   page->zeroed = *zeroed;
-  page->heap.store(nullptr, std::memory_order_relaxed);
   page->free_key.store(kNoOwnerKey, std::memory_order_relaxed);
+  LockGuard guard(g_lock);
+  page->heap.store(heap, std::memory_order_relaxed);
+  heap->huge.push_back(page);
   return page->start;
 }
 
@@ -105,7 +137,11 @@ void huge_free(Page* page) {
   Segment* evict = nullptr;
   {
     LockGuard guard(g_lock);
-    if (seg->size <= kHugeCacheMaxBytes) {
+    if (Heap* owner = page->heap.load(std::memory_order_relaxed)) owner->huge.remove(page);
+    page->heap.store(nullptr, std::memory_order_relaxed);
+    if (seg->arena != 0) {
+      evict = seg;
+    } else if (seg->size <= kHugeCacheMaxBytes) {
       // Make room: the oldest entries go first.
       while (g_cache_count > 0 && (g_cache_count == kHugeCacheMaxEntries ||
                                    g_cache_bytes + seg->size > kHugeCacheMaxBytes)) {
@@ -140,6 +176,37 @@ size_t huge_cache_purge(uint64_t now_ms, uint64_t delay_ms, bool force) {
     }
   }
   return released;
+}
+
+void huge_transfer(Heap* from, Heap* to) {
+  LockGuard guard(g_lock);
+  while (Page* page = from->huge.head) {
+    from->huge.remove(page);
+    page->heap.store(to, std::memory_order_relaxed);
+    if (to != nullptr) to->huge.push_back(page);
+  }
+}
+
+void huge_free_all(Heap* heap) {
+  for (;;) {
+    Page* page;
+    {
+      LockGuard guard(g_lock);
+      page = heap->huge.head;
+    }
+    if (page == nullptr) return;
+    huge_free(page);
+  }
+}
+
+bool huge_area(Heap* heap, size_t index, HeapArea* area) {
+  LockGuard guard(g_lock);
+  Page* page = heap->huge.head;
+  for (size_t i = 0; i < index && page != nullptr; i++) page = page->next;
+  if (page == nullptr) return false;
+  Segment* seg = segment_of_page(page);
+  *area = HeapArea{page->start, seg->size, page->block_size, 1, page->block_size};
+  return true;
 }
 
 SpinLock& huge_cache_lock() { return g_lock; }

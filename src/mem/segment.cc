@@ -2,7 +2,10 @@
 // Owner thread only, except the abandoned list (under its lock).
 #include "mem/segment.h"
 
+#include <string.h>
+
 #include "base/spinlock.h"
+#include "mem/arena.h"
 #include "mem/memory_stats.h"
 #include "mem/segment_map.h"
 #include "platform/os.h"
@@ -129,26 +132,35 @@ bool SegmentSpace::grow_span(Page* span, size_t slices) {
   return true;
 }
 
-bool SegmentSpace::add_segment(Heap* owner) {
-  void* mem = os::map_aligned(kSegmentSize, kSegmentSize);
-  if (mem == nullptr) return false;
-  auto* seg = (Segment*)mem;  // fresh mappings are zero: every descriptor starts zeroed
+bool SegmentSpace::add_segment(Heap* owner, int arena_id) {
+  bool zeroed = true, pinned = false;
+  int arena = 0;
+  void* mem = arena_alloc(arena_id, 1, &zeroed, &pinned, &arena);
+  if (mem == nullptr) {
+    if (arena_id != 0) return false;  // a heap in an arena never takes memory elsewhere
+    mem = os::map_aligned(kSegmentSize, kSegmentSize);
+    if (mem == nullptr) return false;
+  }
+  auto* seg = (Segment*)mem;  // fresh memory is zero: every descriptor starts zeroed
+  if (!zeroed) memset(mem, 0, kMetaBytes);
   if (!segment_map_add((uintptr_t)seg, kSegmentSize)) {
-    os::unmap(mem, kSegmentSize);
+    if (arena != 0) arena_free(arena, mem, 1); else os::unmap(mem, kSegmentSize);
     return false;
   }
   seg->size = kSegmentSize;
   seg->meta_slices = (uint32_t)kSegmentMetaSlices;
+  seg->arena = arena;
+  seg->pinned = pinned;
   seg->heap.store(owner, std::memory_order_relaxed);
-  g_memory_stats.reserved.fetch_add(kSegmentSize, std::memory_order_relaxed);
-  g_memory_stats.add_committed(kMetaBytes);
+  if (arena == 0) g_memory_stats.reserved.fetch_add(kSegmentSize, std::memory_order_relaxed);
+  g_memory_stats.add_committed(zeroed ? kMetaBytes : kSegmentSize);
   seg->next = segments;
   seg->prev = nullptr;
   if (segments) segments->prev = seg;
   segments = seg;
   Page* span = &seg->slices[kSegmentMetaSlices];
   span->slice_count = (uint32_t)kSegmentUsableSlices;
-  span->dirty = false;
+  span->dirty = !zeroed;  // reused arena memory holds old data: calloc must clear it
   insert_free(span, 0);
   return true;
 }
@@ -166,24 +178,31 @@ void SegmentSpace::adopt_segment(Segment* seg, Heap* owner) {
 }
 
 void SegmentSpace::release_segment(Segment* seg) {
-  size_t dirty_bytes = 0;
+  size_t dirty_bytes = 0;  // spans in use are dirty too
   for (size_t i = seg->meta_slices; i < kSlicesPerSegment; i += seg->slices[i].slice_count) {
     Page* span = &seg->slices[i];
-    remove_free(span);
+    if (span->kind == PageKind::kFree) remove_free(span);
     if (span->dirty) dirty_bytes += span_bytes(span);
   }
   if (seg->next) seg->next->prev = seg->prev;
   if (seg->prev) seg->prev->next = seg->next; else segments = seg->next;
   g_memory_stats.sub_committed(kMetaBytes + dirty_bytes);
-  g_memory_stats.reserved.fetch_sub(seg->size, std::memory_order_relaxed);
-  g_memory_stats.purged.fetch_add(kMetaBytes + dirty_bytes, std::memory_order_relaxed);
+  if (!seg->pinned) {
+    g_memory_stats.purged.fetch_add(kMetaBytes + dirty_bytes, std::memory_order_relaxed);
+  }
   segment_map_remove((uintptr_t)seg, seg->size);
-  os::unmap(seg, seg->size);
+  if (seg->arena != 0) {
+    arena_free(seg->arena, seg, 1);
+  } else {
+    g_memory_stats.reserved.fetch_sub(seg->size, std::memory_order_relaxed);
+    os::unmap(seg, seg->size);
+  }
 }
 
 // Walks each segment's spans in address order: purges dirty free spans past the delay, and
 // merges runs of clean free spans back into one.
 size_t SegmentSpace::purge_segment(Segment* seg, uint64_t now_ms, uint64_t delay_ms, bool force) {
+  if (seg->pinned) return 0;  // hugetlb pages stay with the arena
   size_t released = 0;
   Page* run = nullptr;  // head of the clean free run ending just before slice i
   for (size_t i = seg->meta_slices; i < kSlicesPerSegment;) {
@@ -230,30 +249,47 @@ size_t SegmentSpace::purge(uint64_t now_ms, uint64_t delay_ms, bool force) {
   return released;
 }
 
-void SegmentSpace::abandon_all() {
+Segment* SegmentSpace::take_segments() {
+  Segment* kept = nullptr;
   for (Segment* seg = segments; seg != nullptr;) {
     Segment* next = seg->next;
     if (seg->used_spans == 0) {
       release_segment(seg);
     } else {
-      seg->heap.store(nullptr, std::memory_order_release);
-      LockGuard guard(g_abandoned_lock);
-      seg->prev = nullptr;
-      seg->next = g_abandoned;
-      __atomic_store_n(&g_abandoned, seg, __ATOMIC_RELEASE);
+      seg->next = kept;
+      kept = seg;
     }
     seg = next;
   }
   for (PageQueue& bin : bins) bin = PageQueue{};
   segments = nullptr;
+  return kept;
 }
 
-Segment* take_abandoned_segment() {
+void SegmentSpace::release_all() {
+  while (segments != nullptr) release_segment(segments);
+}
+
+void abandon_segment(Segment* seg) {
+  seg->heap.store(nullptr, std::memory_order_release);
+  LockGuard guard(g_abandoned_lock);
+  seg->prev = nullptr;
+  seg->next = g_abandoned;
+  __atomic_store_n(&g_abandoned, seg, __ATOMIC_RELEASE);
+}
+
+Segment* take_abandoned_segment(int arena_id) {
   if (__atomic_load_n(&g_abandoned, __ATOMIC_RELAXED) == nullptr) return nullptr;
   LockGuard guard(g_abandoned_lock);
-  Segment* seg = g_abandoned;
-  if (seg) __atomic_store_n(&g_abandoned, seg->next, __ATOMIC_RELAXED);
-  return seg;
+  // Segments of an exclusive arena go only to heaps of that arena; heaps of an arena take
+  // only that arena's segments.
+  for (Segment** link = &g_abandoned; *link != nullptr; link = &(*link)->next) {
+    Segment* seg = *link;
+    if (arena_id != 0 ? seg->arena != arena_id : arena_is_exclusive(seg->arena)) continue;
+    __atomic_store_n(link, seg->next, __ATOMIC_RELAXED);
+    return seg;
+  }
+  return nullptr;
 }
 
 SpinLock& abandoned_lock() { return g_abandoned_lock; }

@@ -24,6 +24,8 @@ struct Segment {
   size_t size;                 // bytes mapped
   uint32_t used_spans;         // pages and large blocks in use
   uint32_t meta_slices;        // slices taken by this header
+  int arena;                   // the arena it came from, or 0 for its own mapping
+  bool pinned;                 // on hugetlb pages: never purged
   bool huge;
   uint64_t empty_since_ms;     // when used_spans last dropped to 0
   Page slices[kSlicesPerSegment];
@@ -61,16 +63,19 @@ struct SegmentSpace {
   // Grows the span in use `span` to `slices` slices out of the free span right after it.
   // False (nothing changed) when that span is not free or too small.
   bool grow_span(Page* span, size_t slices);
-  // Maps a new segment for `owner` and adds its free span. False when the OS refuses.
-  bool add_segment(Heap* owner);
+  // Takes a new segment for `owner` and adds its free span: from arena `arena_id`, or (0) from
+  // a shared arena or a fresh mapping. False when the arena is full or the OS refuses.
+  bool add_segment(Heap* owner, int arena_id);
   // Takes over an abandoned segment's free spans; the caller adopts its pages in use.
   void adopt_segment(Segment* seg, Heap* owner);
   // Purges free spans unused since `delay_ms` (all with force) and unmaps entirely free
   // segments past the delay. Returns bytes returned to the OS.
   size_t purge(uint64_t now_ms, uint64_t delay_ms, bool force);
-  // Hands every segment over to the abandoned list (or unmaps it when empty). The space is
-  // empty afterwards.
-  void abandon_all();
+  // Releases the entirely free segments and returns the others as a list (through `next`)
+  // for the caller to abandon or hand to another heap. The space is empty afterwards.
+  Segment* take_segments();
+  // Releases every segment, blocks in use included. The space is empty afterwards.
+  void release_all();
 
  private:
   void insert_free(Page* span, uint64_t now_ms);
@@ -81,8 +86,11 @@ struct SegmentSpace {
   size_t purge_segment(Segment* seg, uint64_t now_ms, uint64_t delay_ms, bool force);
 };
 
-// Pops a segment whose owner thread exited, or nullptr. Thread-safe.
-Segment* take_abandoned_segment();
+// Puts a segment whose owner is gone on the abandoned list. Thread-safe.
+void abandon_segment(Segment* seg);
+// Pops a segment whose owner thread exited that a heap of arena `arena_id` (0: none) may
+// adopt, or nullptr. Thread-safe.
+Segment* take_abandoned_segment(int arena_id);
 // For the fork handlers: the abandoned list's lock, and forgetting the list (leaking its
 // segments) in a child forked while this thread was updating it.
 SpinLock& abandoned_lock();

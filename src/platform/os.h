@@ -11,6 +11,14 @@ namespace tessera::os {
 // `alignment` (a power of two, at least the OS page size). Memory is committed lazily by the
 // kernel on first touch. Returns nullptr when the OS refuses; never aborts.
 void* map_aligned(size_t size, size_t alignment);
+// What backs a reservation, from smallest to largest page.
+enum class PageSize { kNormal, kTransparent, kLarge2M, kHuge1G };
+// Maps `size` bytes aligned to `alignment` like map_aligned, backed by `want` pages or, when
+// the OS cannot give those, the next smaller kind that it can; *got says which. With commit
+// the memory is populated now. `deadline_ms` (a now_ms() time, 0 for none) bounds how long
+// 1 GiB pages are tried. nullptr when the OS refuses even normal pages.
+void* map_reserve(size_t size, size_t alignment, PageSize want, bool commit, uint64_t deadline_ms,
+                  PageSize* got);
 // Unmaps a range previously returned by map_aligned (or a page-aligned part of one).
 void unmap(void* p, size_t size);
 // Gives the physical pages of [p, p+size) back to the OS; the range stays mapped and reads as

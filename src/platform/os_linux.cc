@@ -2,6 +2,8 @@
 #include "platform/os.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/mman.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -32,6 +34,78 @@ void* map_aligned(size_t size, size_t alignment) {
 }
 
 void unmap(void* p, size_t size) { ::munmap(p, size); }
+
+namespace {
+
+constexpr int kProt = PROT_READ | PROT_WRITE;
+constexpr size_t k2M = (size_t)2 << 20;
+constexpr size_t k1G = (size_t)1 << 30;
+
+// Replaces [p, p + size) with hugetlb pages of `page` bytes; false (range unchanged in
+// content: still a normal mapping) when the OS has not enough of them.
+bool map_hugetlb(void* p, size_t size, size_t page, bool commit) {
+  int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_HUGETLB |
+              (page == k1G ? MAP_HUGE_1GB : MAP_HUGE_2MB) | (commit ? MAP_POPULATE : 0);
+  if (::mmap(p, size, kProt, flags, -1, 0) != MAP_FAILED) return true;
+  // A failed MAP_FIXED may have dropped the old mapping: put normal pages back.
+  ::mmap(p, size, kProt, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  return false;
+}
+
+// 1 GiB pages one at a time, so the deadline can stop a slow kernel compaction; all or none.
+bool map_huge_1g(uint8_t* p, size_t size, bool commit, uint64_t deadline_ms) {
+  for (size_t done = 0; done < size; done += k1G) {
+    if ((deadline_ms != 0 && now_ms() > deadline_ms) || !map_hugetlb(p + done, k1G, k1G, commit)) {
+      if (done > 0)  // give back the 1 GiB pages taken so far
+        ::mmap(p, done, kProt, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool transparent_huge_pages_available() {
+  int fd = ::open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[64];
+  ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+  ::close(fd);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  for (char* c = buf; *c; c++)  // "always [madvise] never": the bracketed one is in force
+    if (c[0] == '[' && c[1] == 'n') return false;
+  return true;
+}
+
+void populate(void* p, size_t size) {
+  if (::madvise(p, size, MADV_POPULATE_WRITE) == 0) return;
+  for (size_t off = 0; off < size; off += page_size()) ((volatile char*)p)[off] = 0;
+}
+
+}  // namespace
+
+void* map_reserve(size_t size, size_t alignment, PageSize want, bool commit, uint64_t deadline_ms,
+                  PageSize* got) {
+  if (want == PageSize::kHuge1G && alignment < k1G) alignment = k1G;
+  int saved_errno = errno;
+  void* p = map_aligned(size, alignment);
+  if (p == nullptr) return nullptr;
+  *got = PageSize::kNormal;
+  if (want == PageSize::kHuge1G && size % k1G == 0 &&
+      map_huge_1g((uint8_t*)p, size, commit, deadline_ms)) {
+    *got = PageSize::kHuge1G;
+  } else if (want >= PageSize::kLarge2M && size % k2M == 0 && map_hugetlb(p, size, k2M, commit)) {
+    *got = PageSize::kLarge2M;
+  } else {
+    if (want >= PageSize::kTransparent && transparent_huge_pages_available() &&
+        ::madvise(p, size, MADV_HUGEPAGE) == 0) {
+      *got = PageSize::kTransparent;
+    }
+    if (commit) populate(p, size);
+  }
+  errno = saved_errno;
+  return p;
+}
 
 void purge(void* p, size_t size) {
   int saved_errno = errno;

@@ -34,8 +34,8 @@ TEST(Segment, HeaderFitsItsMetaSlices) {
 
 class SpaceTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(space_.add_segment(nullptr)); }
-  void TearDown() override { space_.abandon_all(); }  // the segment is empty: unmapped
+  void SetUp() override { ASSERT_TRUE(space_.add_segment(nullptr, 0)); }
+  void TearDown() override { space_.release_all(); }
   SegmentSpace space_;
 };
 
@@ -115,7 +115,7 @@ TEST_F(SpaceTest, EmptySegmentIsReleasedAfterTheDelay) {
   space_.purge(5100, 100, false);
   EXPECT_EQ(space_.segments, nullptr);
   EXPECT_EQ(g_memory_stats.reserved.load(), reserved - kSegmentSize);
-  ASSERT_TRUE(space_.add_segment(nullptr));  // for TearDown
+  ASSERT_TRUE(space_.add_segment(nullptr, 0));  // for TearDown
 }
 
 }  // namespace

@@ -1,0 +1,204 @@
+// api/heap_api.cc — first-class heaps (ts_heap_*): the same semantics as the default-heap
+// functions (api/allocation.h), on a heap the caller names. A heap is usable only in the
+// thread that created it; anything else is reported and refused with EPERM.
+#include <errno.h>
+
+#include "api/allocation.h"
+#include "api/fast_path.h"
+#include "global/thread.h"
+#include "mem/arena.h"
+#include "tessera/tessera.h"
+
+using namespace tessera;
+using namespace tessera::api;
+
+namespace {
+
+Heap* as_heap(ts_heap_t* heap) { return reinterpret_cast<Heap*>(heap); }
+const Heap* as_heap(const ts_heap_t* heap) { return reinterpret_cast<const Heap*>(heap); }
+ts_heap_t* as_handle(Heap* heap) { return reinterpret_cast<ts_heap_t*>(heap); }
+
+// The heap if the calling thread may use it; otherwise reports `what` and returns nullptr
+// with errno EPERM.
+Heap* usable(ts_heap_t* handle, const char* what) {
+  Heap* heap = as_heap(handle);
+  if (TESSERA_LIKELY(heap_usable_here(heap))) return heap;
+  report_heap_misuse(heap, what);
+  errno = EPERM;
+  return nullptr;
+}
+
+constexpr const char* kNotHere = "heap used by a thread that does not own it, or after delete";
+
+// A first-class heap the caller may delete, destroy or reset.
+Heap* first_class(ts_heap_t* handle, const char* what) {
+  Heap* heap = usable(handle, what);
+  if (heap != nullptr && !heap->first_class) {
+    report_heap_misuse(heap, "a thread's own heap cannot be deleted, destroyed or reset");
+    errno = EINVAL;
+    return nullptr;
+  }
+  return heap;
+}
+
+ts_heap_t* new_heap(int arena_id) {
+  Heap* heap;
+  {
+    ReentryGuard guard;
+    heap = heap_create(arena_id);
+  }
+  if (heap == nullptr) errno = ENOMEM;
+  return as_handle(heap);
+}
+
+}  // namespace
+
+TESSERA_API ts_heap_t* ts_heap_new(void) noexcept { return new_heap(0); }
+
+TESSERA_API ts_heap_t* ts_heap_new_in_arena(ts_arena_id_t arena_id) noexcept {
+  if (!arena_exists(arena_id)) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  return new_heap(arena_id);
+}
+
+TESSERA_API void ts_heap_delete(ts_heap_t* handle) noexcept {
+  if (handle == nullptr) return;
+  Heap* heap = first_class(handle, kNotHere);
+  if (heap == nullptr) return;
+  ReentryGuard guard;
+  heap_delete(heap);
+}
+
+TESSERA_API void ts_heap_destroy(ts_heap_t* handle) noexcept {
+  if (handle == nullptr) return;
+  Heap* heap = first_class(handle, kNotHere);
+  if (heap == nullptr) return;
+  ReentryGuard guard;
+  heap_destroy(heap);
+}
+
+TESSERA_API void ts_heap_reset(ts_heap_t* handle) noexcept {
+  Heap* heap = first_class(handle, kNotHere);
+  if (heap == nullptr) return;
+  ReentryGuard guard;
+  heap->free_all_blocks();
+}
+
+TESSERA_API void* ts_heap_malloc(ts_heap_t* handle, size_t size) noexcept {
+  Heap* heap = usable(handle, kNotHere);
+  return heap ? heap_malloc_fast(heap, size) : nullptr;
+}
+
+TESSERA_API void* ts_heap_zalloc(ts_heap_t* handle, size_t size) noexcept {
+  Heap* heap = usable(handle, kNotHere);
+  return heap ? zalloc(heap, size) : nullptr;
+}
+
+TESSERA_API void* ts_heap_calloc(ts_heap_t* handle, size_t count, size_t size) noexcept {
+  size_t total;
+  if (mul_overflows(count, size, &total)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return ts_heap_zalloc(handle, total);
+}
+
+TESSERA_API void* ts_heap_realloc(ts_heap_t* handle, void* p, size_t size) noexcept {
+  Heap* heap = usable(handle, kNotHere);
+  return heap ? realloc_impl(heap, p, size, 16) : nullptr;
+}
+
+TESSERA_API void* ts_heap_reallocarray(ts_heap_t* handle, void* p, size_t count,
+                                       size_t size) noexcept {
+  size_t total;
+  if (mul_overflows(count, size, &total)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return ts_heap_realloc(handle, p, total);
+}
+
+TESSERA_API void* ts_heap_malloc_aligned(ts_heap_t* handle, size_t size, size_t alignment) noexcept {
+  Heap* heap = usable(handle, kNotHere);
+  return heap ? aligned_alloc_impl(heap, size, alignment, false) : nullptr;
+}
+
+TESSERA_API void* ts_heap_zalloc_aligned(ts_heap_t* handle, size_t size, size_t alignment) noexcept {
+  Heap* heap = usable(handle, kNotHere);
+  return heap ? aligned_alloc_impl(heap, size, alignment, true) : nullptr;
+}
+
+TESSERA_API void* ts_heap_realloc_aligned(ts_heap_t* handle, void* p, size_t size,
+                                          size_t alignment) noexcept {
+  if (!is_power_of_two(alignment)) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  Heap* heap = usable(handle, kNotHere);
+  return heap ? realloc_impl(heap, p, size, alignment) : nullptr;
+}
+
+TESSERA_API char* ts_heap_strdup(ts_heap_t* handle, const char* s) noexcept {
+  Heap* heap = usable(handle, kNotHere);
+  return heap ? strdup_impl(heap, s) : nullptr;
+}
+
+TESSERA_API ts_heap_t* ts_heap_get_default(void) noexcept {
+  Heap* heap = thread_heap();
+  if (heap == nullptr) errno = ENOMEM;
+  return as_handle(heap);
+}
+
+TESSERA_API ts_heap_t* ts_heap_set_default(ts_heap_t* handle) noexcept {
+  Heap* heap = usable(handle, kNotHere);
+  return heap ? as_handle(heap_set_default(heap)) : nullptr;
+}
+
+TESSERA_API ts_heap_t* ts_heap_of(const void* p) noexcept {
+  if (p == nullptr) return nullptr;
+  Page* page = page_of(p);
+  if (page == nullptr || page->block_size == 0 || page_block_start(page, p) == nullptr)
+    return nullptr;
+  return as_handle(page->heap.load(std::memory_order_acquire));
+}
+
+TESSERA_API bool ts_heap_contains(const ts_heap_t* heap, const void* p) noexcept {
+  if (heap == nullptr || p == nullptr) return false;
+  Page* page = page_of(p);
+  if (page == nullptr || page->block_size == 0 || page->used == 0) return false;
+  if (page->heap.load(std::memory_order_acquire) != as_heap(heap)) return false;
+  return (uintptr_t)p - (uintptr_t)page->start < (size_t)page->reserved * page->block_size;
+}
+
+TESSERA_API void ts_heap_collect(ts_heap_t* handle, bool force) noexcept {
+  Heap* heap = usable(handle, kNotHere);
+  if (heap == nullptr) return;
+  ReentryGuard guard;
+  heap->collect(force);
+}
+
+namespace {
+
+struct VisitAdapter {
+  const ts_heap_t* heap;
+  ts_block_visit_fn* visitor;
+  void* arg;
+};
+
+bool visit_adapter(const HeapArea& area, void* block, size_t block_size, void* arg) {
+  auto* a = (VisitAdapter*)arg;
+  ts_heap_area_t out{area.blocks, area.reserved, area.committed, area.used, area.block_size};
+  return a->visitor(a->heap, &out, block, block_size, a->arg);
+}
+
+}  // namespace
+
+TESSERA_API bool ts_heap_visit_blocks(const ts_heap_t* handle, bool visit_all_blocks,
+                                      ts_block_visit_fn* visitor, void* arg) noexcept {
+  Heap* heap = usable(const_cast<ts_heap_t*>(handle), kNotHere);
+  if (heap == nullptr || visitor == nullptr) return false;
+  VisitAdapter adapter{handle, visitor, arg};
+  return heap_visit(heap, visit_all_blocks, visit_adapter, &adapter);
+}
