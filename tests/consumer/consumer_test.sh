@@ -4,7 +4,8 @@
 #
 #   consumer_test.sh install      BUILD_DIR PREFIX CC CXX
 #       cmake --install BUILD_DIR --prefix PREFIX (emptied first); checks the installed files,
-#       that the installed header compiles on its own (C11 and C++20, strict warnings), and
+#       that the installed headers compile on their own (tessera.h as C11 and C++20,
+#       tessera.hpp as C++20, strict warnings), and
 #       that the installed bin/tessera-run runs a command on the installed library.
 #   consumer_test.sh find_package PREFIX PROJECT WORK GENERATOR CC CXX
 #       configures, builds and runs PROJECT (tests/consumer/project) with
@@ -51,7 +52,7 @@ case "$mode" in
     cmake --install "$build" --prefix "$prefix" >"$prefix.install.log" 2>&1 ||
       { cat "$prefix.install.log" >&2; fail "cmake --install failed"; }
     libdir=$(libdir_of "$prefix")
-    for f in include/tessera/tessera.h bin/tessera-run; do
+    for f in include/tessera/tessera.h include/tessera/tessera.hpp bin/tessera-run; do
       [ -f "$prefix/$f" ] || fail "$f is not installed"
     done
     [ -x "$prefix/bin/tessera-run" ] || fail "bin/tessera-run is not executable"
@@ -81,6 +82,11 @@ case "$mode" in
     "$cxx" -std=c++20 -Wall -Wextra -Wpedantic -Werror -I"$prefix/include" -fsyntax-only \
       "$work/header.cc" || fail "tessera.h does not compile as C++20 on its own"
     ok "tessera.h compiles on its own as C11 and C++20"
+    printf '#include <tessera/tessera.hpp>\nint main() { return tessera::Heap() ? 0 : 1; }\n' \
+      >"$work/header_hpp.cc"
+    "$cxx" -std=c++20 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -I"$prefix/include" \
+      -fsyntax-only "$work/header_hpp.cc" || fail "tessera.hpp does not compile on its own as C++20"
+    ok "tessera.hpp compiles on its own as C++20"
 
     # The installed tessera-run finds the installed library (../lib*/ from bin/).
     maps=$("$prefix/bin/tessera-run" cat /proc/self/maps) || fail "bin/tessera-run failed"
@@ -103,7 +109,7 @@ case "$mode" in
     ok "find_package(tessera 0.1) found $(grep -o 'tessera 0[^ ]* from .*' "$work.configure.log")"
     cmake --build "$work" >"$work.build.log" 2>&1 ||
       { cat "$work.build.log" >&2; fail "building the consumer project failed"; }
-    for program in ts_api_static ts_api_shared malloc_shared malloc_override; do
+    for program in ts_api_static ts_api_shared malloc_shared malloc_override heap_user; do
       run_program "find_package: $program" "$work/$program"
     done
     ;;
@@ -135,8 +141,12 @@ case "$mode" in
     "$cxx" -std=c++17 "${strict[@]}" -DCONSUMER_MALLOC=2 "$project/malloc_user.cc" \
       -o "$work/malloc_user" "${flags[@]}" -ldl ||
       fail "compiling malloc_user.cc with pkg-config's flags failed"
+    "$cxx" -std=c++20 "${strict[@]}" -DCONSUMER_MALLOC=2 "$project/heap_user.cc" \
+      -o "$work/heap_user" "${flags[@]}" -ldl ||
+      fail "compiling heap_user.cc (tessera.hpp) with pkg-config's flags failed"
     run_program "pkg-config: ts_api" "$work/ts_api"
     run_program "pkg-config: malloc_user" "$work/malloc_user"
+    run_program "pkg-config: heap_user" "$work/heap_user"
     ;;
 
   *)
