@@ -7,8 +7,10 @@
 #include "base/spinlock.h"
 #include "config/size_classes.h"
 #include "config/options.h"
+#include "config/output.h"
 #include "mem/huge.h"
 #include "mem/segment.h"
+#include "global/stats.h"
 #include "global/thread.h"
 #include "platform/os.h"
 #include "tessera/tessera.h"
@@ -34,6 +36,8 @@ ForkLock g_fork_locks[] = {
     {heap_pool_lock, heap_pool_forget, false},
     {abandoned_lock, abandoned_forget, false},
     {huge_cache_lock, huge_cache_forget, false},
+    {output_lock, output_forget, false},
+    {stats_lock, stats_forget, false},
 };
 
 void before_fork() {
@@ -54,6 +58,13 @@ void after_fork_child() {
   thread_after_fork_child();
 }
 
+// TESSERA_SHOW_STATS=1: the table once the program is done. A destructor of the library runs
+// after the program's own exit handlers (the preloaded library is finalized last).
+__attribute__((destructor)) void print_stats_at_exit() {
+  if (g_initialized.load(std::memory_order_acquire) && g_options.show_stats.load() != 0)
+    stats_print(nullptr, nullptr);
+}
+
 }  // namespace
 
 void process_init() {
@@ -70,7 +81,7 @@ void process_init() {
         .text(".").num(TESSERA_VERSION_PATCH).text(" ready: segments of ").num(kSegmentSize >> 20)
         .text(" MiB in ").num(kSliceSize >> 10).text(" KiB slices, ").num(kClassCount - 1)
         .text(" size classes, purge delay ").num(g_options.purge_delay_ms).text(" ms\n");
-    os::write_stderr(m.data(), m.size());
+    output_message(m);
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include "base/message.h"
 #include "config/options.h"
+#include "config/output.h"
 #include "mem/huge.h"
 #include "mem/segment_map.h"
 #include "platform/os.h"
@@ -38,7 +39,7 @@ void report_invalid_free(const void* p, const char* what) {
   if (reported.fetch_add(1, std::memory_order_relaxed) >= g_options.max_errors) return;
   Message m;
   m.text("tessera: error: ").text(what).text(" of block ").ptr(p).text("\n");
-  os::write_stderr(m.data(), m.size());
+  output_error(m);
 }
 
 void Heap::init() {
@@ -75,7 +76,7 @@ void* Heap::malloc_generic(size_t size) {
     page->used++;
     return block;
   }
-  if (size <= kLargeMax) return large_alloc(size);
+  if (size <= g_large_block_max.load(std::memory_order_relaxed)) return large_alloc(size);
   bool zeroed;
   return huge_alloc(size, kSliceSize, &zeroed);
 }
@@ -133,7 +134,14 @@ Page* Heap::alloc_span(size_t slices, bool* clean) {
     span = space.alloc_span(slices, clean);
     if (span != nullptr) return span;
   }
-  if (!space.add_segment(this)) return nullptr;
+  if (!space.add_segment(this)) {
+    // Refused (limit_os_memory, or the OS): give back what is cached, then try once more.
+    uint64_t now = os::now_ms();
+    if (space.purge(now, 0, true) + huge_cache_purge(now, 0, true) == 0 ||
+        !space.add_segment(this)) {
+      return nullptr;
+    }
+  }
   return space.alloc_span(slices, clean);
 }
 
@@ -157,6 +165,7 @@ void* Heap::large_alloc(size_t size) {
   page->thread_free.store(kNotifyBit, std::memory_order_relaxed);
   page->free_key.store(key_of(this) | kSlowFreeBit, std::memory_order_relaxed);
   full.push_back(page);
+  counters_large_alloc(page);
   return page->start;
 }
 
@@ -193,6 +202,7 @@ bool Heap::grow_large_in_place(Page* page, size_t size) {
   size_t slices = div_ceil(size, kSliceSize);
   if (slices <= page->slice_count) return true;
   if (!space.grow_span(page, slices)) return false;
+  counters_large_grow(page, (slices << kSliceShift) - page->block_size);
   page->block_size = slices << kSliceShift;
   page->magic = divisibility_magic((uint32_t)page->block_size);
   page->zeroed = false;
@@ -204,6 +214,7 @@ bool Heap::grow_large_in_place(Page* page, size_t size) {
 
 void Heap::free_local_slow(Page* page, Block* block) {
   if (page->kind == PageKind::kLarge) {
+    counters_large_free_local(page);
     free_large(page);
     return;
   }
@@ -333,6 +344,12 @@ void Heap::deferred_work(bool force) {
   sweep_empty_pages(force);
   space.purge(now, delay, force);
   huge_cache_purge(now, delay, force);
+}
+
+void Heap::fold_counters() {
+  scan_full(true);
+  for (PageQueue& queue : pages)
+    for (Page* page = queue.head; page != nullptr; page = page->next) page_collect(page);
 }
 
 void Heap::collect(bool force) {

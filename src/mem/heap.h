@@ -8,6 +8,7 @@
 
 #include "base/macros.h"
 #include "config/size_classes.h"
+#include "mem/heap_counters.h"
 #include "mem/page.h"
 #include "mem/segment.h"
 
@@ -33,6 +34,7 @@ struct Heap {
   uint32_t heartbeat = 0;
   uint64_t next_deferred_ms = 0;
   Heap* pool_next = nullptr;     // the heap pool's free list
+  HeapCounters counters;         // statistics; kept when the heap is reused (heap_counters.h)
 
   // Constant-initialisable, so the static empty heap exists before any code runs.
   constexpr Heap() {
@@ -53,6 +55,9 @@ struct Heap {
   void collect(bool force);
   // The owning thread is exiting: give every page and segment away. The heap is reset.
   void abandon();
+
+  // Takes every pending local and remote free back so that the counters are exact.
+  void fold_counters();
 
   void init();
   void free_local_slow(Page* page, Block* block);

@@ -3,6 +3,7 @@
 
 #include "base/bits.h"
 #include "base/spinlock.h"
+#include "mem/heap_counters.h"
 #include "mem/memory_stats.h"
 #include "mem/segment.h"
 #include "mem/segment_map.h"
@@ -28,7 +29,7 @@ size_t g_cache_count = 0;
 size_t g_cache_bytes = 0;
 
 void unmap_segment(Segment* seg) {
-  g_memory_stats.reserved.fetch_sub(seg->size, std::memory_order_relaxed);
+  g_memory_stats.unreserve(seg->size);
   g_memory_stats.sub_committed(seg->size);
   g_memory_stats.purged.fetch_add(seg->size, std::memory_order_relaxed);
   segment_map_remove((uintptr_t)seg, seg->size);
@@ -70,17 +71,25 @@ void* huge_alloc(size_t size, size_t alignment, bool* zeroed) {
   Segment* seg = cache_take(need, alignment);
   *zeroed = seg == nullptr;
   if (seg == nullptr) {
+    // Past limit_os_memory, cached blocks that did not fit are given back first.
+    if (!g_memory_stats.try_reserve(need) &&
+        (huge_cache_purge(0, 0, true) == 0 || !g_memory_stats.try_reserve(need))) {
+      return nullptr;
+    }
     size_t seg_align = alignment > kSegmentSize ? alignment : kSegmentSize;
     seg = (Segment*)os::map_aligned(need, seg_align);
-    if (seg == nullptr) return nullptr;
+    if (seg == nullptr) {
+      g_memory_stats.unreserve(need);
+      return nullptr;
+    }
     if (!segment_map_add((uintptr_t)seg, need)) {
       os::unmap(seg, need);
+      g_memory_stats.unreserve(need);
       return nullptr;
     }
     seg->size = need;
     seg->meta_slices = (uint32_t)kSegmentMetaSlices;
     seg->huge = true;
-    g_memory_stats.reserved.fetch_add(need, std::memory_order_relaxed);
     g_memory_stats.add_committed(need);
     // Pointers into the first chunk find the page through the slice offsets.
     Page* head = &seg->slices[kSegmentMetaSlices];
@@ -96,12 +105,16 @@ void* huge_alloc(size_t size, size_t alignment, bool* zeroed) {
   page->zeroed = *zeroed;
   page->heap.store(nullptr, std::memory_order_relaxed);
   page->free_key.store(kNoOwnerKey, std::memory_order_relaxed);
+  g_huge_counters.blocks.allocated.fetch_add(1, std::memory_order_relaxed);
+  g_huge_counters.bytes_allocated.fetch_add(page->block_size, std::memory_order_relaxed);
   return page->start;
 }
 
 void huge_free(Page* page) {
   Segment* seg = segment_of_page(page);
   page->used = 0;
+  g_huge_counters.blocks.freed_local.fetch_add(1, std::memory_order_relaxed);
+  g_huge_counters.bytes_freed.fetch_add(page->block_size, std::memory_order_relaxed);
   Segment* evict = nullptr;
   {
     LockGuard guard(g_lock);

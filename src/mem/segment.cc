@@ -75,7 +75,7 @@ Page* SegmentSpace::alloc_span(size_t slices, bool* clean) {
   span->slice_count = (uint32_t)slices;
   span_set_offsets(span, slices);
   span->kind = PageKind::kLarge;  // in use; the caller sets the real kind
-  *clean = !span->dirty;
+  *clean = !span->dirty && purged_memory_reads_zero();
   if (!span->dirty) g_memory_stats.add_committed(span_bytes(span));
   span->dirty = true;
   segment_of_page(span)->used_spans++;
@@ -130,17 +130,21 @@ bool SegmentSpace::grow_span(Page* span, size_t slices) {
 }
 
 bool SegmentSpace::add_segment(Heap* owner) {
+  if (!g_memory_stats.try_reserve(kSegmentSize)) return false;
   void* mem = os::map_aligned(kSegmentSize, kSegmentSize);
-  if (mem == nullptr) return false;
+  if (mem == nullptr) {
+    g_memory_stats.unreserve(kSegmentSize);
+    return false;
+  }
   auto* seg = (Segment*)mem;  // fresh mappings are zero: every descriptor starts zeroed
   if (!segment_map_add((uintptr_t)seg, kSegmentSize)) {
     os::unmap(mem, kSegmentSize);
+    g_memory_stats.unreserve(kSegmentSize);
     return false;
   }
   seg->size = kSegmentSize;
   seg->meta_slices = (uint32_t)kSegmentMetaSlices;
   seg->heap.store(owner, std::memory_order_relaxed);
-  g_memory_stats.reserved.fetch_add(kSegmentSize, std::memory_order_relaxed);
   g_memory_stats.add_committed(kMetaBytes);
   seg->next = segments;
   seg->prev = nullptr;
@@ -175,7 +179,7 @@ void SegmentSpace::release_segment(Segment* seg) {
   if (seg->next) seg->next->prev = seg->prev;
   if (seg->prev) seg->prev->next = seg->next; else segments = seg->next;
   g_memory_stats.sub_committed(kMetaBytes + dirty_bytes);
-  g_memory_stats.reserved.fetch_sub(seg->size, std::memory_order_relaxed);
+  g_memory_stats.unreserve(seg->size);
   g_memory_stats.purged.fetch_add(kMetaBytes + dirty_bytes, std::memory_order_relaxed);
   segment_map_remove((uintptr_t)seg, seg->size);
   os::unmap(seg, seg->size);
@@ -195,7 +199,7 @@ size_t SegmentSpace::purge_segment(Segment* seg, uint64_t now_ms, uint64_t delay
     }
     if (span->dirty && (force || now_ms - span->free_since_ms >= delay_ms)) {
       size_t bytes = span_bytes(span);
-      os::purge(slice_address(seg, span), bytes);
+      purge_memory(slice_address(seg, span), bytes);
       span->dirty = false;
       g_memory_stats.sub_committed(bytes);
       g_memory_stats.purged.fetch_add(bytes, std::memory_order_relaxed);

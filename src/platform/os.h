@@ -16,6 +16,12 @@ void unmap(void* p, size_t size);
 // Gives the physical pages of [p, p+size) back to the OS; the range stays mapped and reads as
 // zero afterwards. p and size must be page-aligned.
 void purge(void* p, size_t size);
+// Like purge, but the OS may leave the pages resident until it needs memory (MADV_FREE); the
+// range then reads as either its old bytes or zero. False when the OS cannot do that.
+bool purge_lazily(void* p, size_t size);
+// The process's resident set now and at its peak, in bytes (0 when unknown).
+size_t resident_bytes();
+size_t peak_resident_bytes();
 // OS page size (4 KiB on x86-64 Linux).
 size_t page_size();
 // A monotonic clock in milliseconds, cheap enough for slow paths (vDSO, coarse).

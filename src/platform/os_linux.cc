@@ -2,9 +2,11 @@
 #include "platform/os.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +39,39 @@ void purge(void* p, size_t size) {
   int saved_errno = errno;
   ::madvise(p, size, MADV_DONTNEED);
   errno = saved_errno;
+}
+
+bool purge_lazily(void* p, size_t size) {
+  int saved_errno = errno;
+  bool ok = ::madvise(p, size, MADV_FREE) == 0;
+  errno = saved_errno;
+  return ok;
+}
+
+size_t resident_bytes() {
+  // /proc/self/statm: "size resident shared ..." in pages. read(2), no stdio: no malloc.
+  int saved_errno = errno;
+  char buf[128];
+  ssize_t n = -1;
+  int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+  }
+  errno = saved_errno;
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  const char* s = buf;
+  while (*s && *s != ' ') s++;  // skip the size field
+  size_t pages = 0;
+  for (s++; *s >= '0' && *s <= '9'; s++) pages = pages * 10 + (size_t)(*s - '0');
+  return pages * page_size();
+}
+
+size_t peak_resident_bytes() {
+  struct rusage usage;
+  if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return (size_t)usage.ru_maxrss * 1024;  // KiB on Linux
 }
 
 size_t page_size() { return 4096; }
