@@ -261,6 +261,7 @@ void Heap::free_large(Page* page) {
 
 void Heap::free_page(Page* page) {
   if (page->kind == PageKind::kSmall) {
+    counters_fold(page);
     if (page->in_full) {
       full.remove(page);
     } else {
@@ -342,14 +343,22 @@ void Heap::deferred_work(bool force) {
   // taking one per tick frees and purges what their remote frees emptied.
   if (Segment* seg = take_abandoned_segment()) adopt(seg);
   sweep_empty_pages(force);
+  fold_pages();  // so that other threads' statistics stay recent
   space.purge(now, delay, force);
   huge_cache_purge(now, delay, force);
+}
+
+void Heap::fold_pages() {
+  for (PageQueue& queue : pages)
+    for (Page* page = queue.head; page != nullptr; page = page->next) counters_fold(page);
+  for (Page* page = full.head; page != nullptr; page = page->next) counters_fold(page);
 }
 
 void Heap::fold_counters() {
   scan_full(true);
   for (PageQueue& queue : pages)
     for (Page* page = queue.head; page != nullptr; page = page->next) page_collect(page);
+  fold_pages();
 }
 
 void Heap::collect(bool force) {
@@ -369,6 +378,7 @@ void Heap::adopt(Segment* seg) {
     page->heap.store(this, std::memory_order_release);
     page_collect(page);
     if (page->used == 0) {
+      counters_fold(page);
       page->in_full = false;
       page->free_key.store(kNoOwnerKey, std::memory_order_relaxed);
       space.free_span(page, os::now_ms());
@@ -398,6 +408,7 @@ void Heap::adopt(Segment* seg) {
 void Heap::abandon() {
   scan_full(true);
   sweep_empty_pages(true);
+  fold_pages();
   auto give_up = [](Page* page) {
     page->heap.store(nullptr, std::memory_order_release);
     page->free_key.store(kNoOwnerKey, std::memory_order_relaxed);

@@ -76,6 +76,7 @@ struct Heap {
   void adopt(Segment* seg);
   void deferred_work(bool force);
   void update_direct(unsigned size_class);
+  void fold_pages();  // counters_fold on every size-class page
 };
 
 // Frees p from whichever thread runs this; `page` holds p. Handles every case that the API's

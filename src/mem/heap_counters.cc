@@ -11,26 +11,30 @@ namespace {
 std::atomic<HeapCounters*> g_registry{nullptr};
 }
 
-void counters_fold(Page* page, uint32_t local, uint32_t remote) {
-  Heap* heap = page->heap.load(std::memory_order_relaxed);
-  local += page->frees_swapped;
-  page->frees_swapped = 0;
+void counters_fold(Page* page) {
+  uint32_t local = page->frees_uncounted;
   // Modulo 2^32, like used itself: only the difference since the last fold matters.
-  uint32_t allocated = page->used - page->used_counted + local + remote;
+  uint32_t allocated = page->used - page->used_counted + local;
+  Heap* heap = page->heap.load(std::memory_order_relaxed);
+  if (page->kind != PageKind::kSmall || (allocated | local) == 0 || heap == nullptr) return;
+  page->frees_uncounted = 0;
   page->used_counted = page->used;
-  if (heap == nullptr) return;
   ClassCounters& c = heap->counters.classes[page->size_class];
   counter_add(c.allocated, allocated);
   counter_add(c.freed_local, local);
-  counter_add(c.freed_remote, remote);
-  if (page->kind == PageKind::kLarge && local + remote > 0) {
-    counter_add(heap->counters.large_bytes_freed, (uint64_t)(local + remote) * page->block_size);
-  }
+}
+
+void counters_remote_frees(Page* page, uint32_t n) {
+  Heap* heap = page->heap.load(std::memory_order_relaxed);
+  page->used_counted -= n;  // those blocks' allocations stay counted; used no longer has them
+  if (heap == nullptr) return;
+  counter_add(heap->counters.classes[page->size_class].freed_remote, n);
+  if (page->kind == PageKind::kLarge)
+    counter_add(heap->counters.large_bytes_freed, (uint64_t)n * page->block_size);
 }
 
 void counters_large_alloc(Page* page) {
   Heap* heap = page->heap.load(std::memory_order_relaxed);
-  page->frees_swapped = 0;
   page->used_counted = page->used;
   counter_add(heap->counters.classes[0].allocated, 1);
   counter_add(heap->counters.large_bytes_allocated, page->block_size);

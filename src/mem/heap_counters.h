@@ -1,19 +1,22 @@
 // mem/heap_counters.h — allocation statistics by size class, counted without touching the
 // malloc and free fast paths. Layer mem/.
 //
-// How: every block a page hands out raises page->used, and every free taken back lowers it
-// (page_collect: local frees via local_freed, remote frees off thread_free; page_pop's swap:
-// frees_swapped). When the owner folds a page (counters_fold, from page_collect), the frees
-// since the last fold are known exactly, so
-//     allocations since the last fold = used - used_counted + frees since the last fold.
-// Large blocks are counted where they are made and freed (heap slow paths); huge blocks,
-// which have no owner heap, in process-wide atomics.
+// How: every block a size-class page hands out raises page->used, and every free taken back
+// lowers it: local frees when page_pop swaps local_free in or page_collect merges it (both
+// add them to page->frees_uncounted), remote frees when page_collect takes thread_free
+// (counted at once, counters_remote_frees, which also lowers used_counted). So when the owner
+// folds a page (counters_fold),
+//     allocations since the last fold = used - used_counted + frees_uncounted.
+// Pages are folded when they are freed, when their heap is abandoned, on the heap's deferred
+// work (every purge_delay / 4 ms of slow-path activity), and for the calling thread before it
+// reads the statistics. Large blocks are counted where they are made and freed (heap slow
+// paths); huge blocks, which have no owner heap, in process-wide atomics.
 //
 // Who writes: a heap's counters only by its owner thread (relaxed load + store, no locked
 // instruction); anyone reads them (relaxed), so a figure read from another thread is as of
-// that thread's last slow-path pass over the page. Heaps come from a pool and are never
-// unmapped, and their counters are never reset: summing every registered heap gives the
-// process's totals, including those of threads that have exited.
+// that thread's last fold. Heaps come from a pool and are never unmapped, and their counters
+// are never reset: summing every registered heap gives the process's totals, including those
+// of threads that have exited.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -50,8 +53,10 @@ inline void counter_add(std::atomic<uint64_t>& c, uint64_t n) {
   c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
 
-// Called by page_collect after `local` and `remote` frees came off page->used.
-void counters_fold(Page* page, uint32_t local, uint32_t remote);
+// Adds a size-class page's allocations and local frees since the last fold to its heap.
+void counters_fold(Page* page);
+// page_collect took n remote frees off page->used (any page kind).
+void counters_remote_frees(Page* page, uint32_t n);
 // A large block was made (large_alloc), grew in place by `grown` bytes, or its owner freed it.
 void counters_large_alloc(Page* page);
 void counters_large_grow(Page* page, size_t grown);

@@ -11,7 +11,7 @@ void page_init(Page* page, Heap* heap, unsigned size_class, size_t block_size, u
   page->free = nullptr;
   page->local_free = nullptr;
   page->local_freed = 0;
-  page->frees_swapped = 0;
+  page->frees_uncounted = 0;
   page->used = 0;
   page->used_counted = 0;
   page->capacity = 0;
@@ -46,7 +46,6 @@ void page_extend(Page* page) {
 }
 
 void page_collect(Page* page) {
-  uint32_t remote = 0;
   if (page->thread_free.load(std::memory_order_relaxed) & ~kNotifyBit) {
     // Take the whole remote list at once; this also clears kNotifyBit (the caller decides
     // whether the page goes back on the full list).
@@ -59,11 +58,11 @@ void page_collect(Page* page) {
       tail->next = page->local_free;
       page->local_free = head;
       page->used -= n;
-      remote = n;
+      counters_remote_frees(page, n);
     }
   }
   page->used -= page->local_freed;  // local_free is merged below (or dropped)
-  counters_fold(page, page->local_freed, remote);
+  page->frees_uncounted += page->local_freed;
   page->local_freed = 0;
   if (page->used == 0) {
     // Every block is free: forget the lists (their order is whatever the frees left) and

@@ -56,7 +56,7 @@ struct alignas(64) Page {
   uint8_t size_class;         // 0 for large and huge blocks
   PageKind kind;
   std::atomic<bool> has_aligned;  // some block was handed out at an aligned interior address
-  uint32_t frees_swapped;     // local frees page_pop took back since the last counter fold
+  uint32_t frees_uncounted;   // local frees taken back since the last counter fold
   // --- line 2: malloc, and the slow paths (owner only) ---
   alignas(64) Block* free;    // popped by malloc
   size_t block_size;          // 0 in a free span
