@@ -58,11 +58,12 @@ void after_fork_child() {
   thread_after_fork_child();
 }
 
-// TESSERA_SHOW_STATS=1: the table once the program is done. A destructor of the library runs
-// after the program's own exit handlers (the preloaded library is finalized last).
+// TESSERA_SHOW_STATS=1: the table once the program is done, even if it never allocated. A
+// destructor of the library runs after the program's own exit handlers (the preloaded
+// library is finalized last).
 __attribute__((destructor)) void print_stats_at_exit() {
-  if (g_initialized.load(std::memory_order_acquire) && g_options.show_stats.load() != 0)
-    stats_print(nullptr, nullptr);
+  process_init();
+  if (g_options.show_stats.load(std::memory_order_relaxed) != 0) stats_print(nullptr, nullptr);
 }
 
 }  // namespace
@@ -75,6 +76,7 @@ void process_init() {
   os::thread_exit_hook_init(on_thread_exit);
   os::at_fork(before_fork, after_fork_parent, after_fork_child);
   g_initialized.store(true, std::memory_order_release);
+  if (g_options.show_stats.load(std::memory_order_relaxed) != 0) os::keep_stderr();
   if (g_options.verbose) {
     Message m;
     m.text("tessera: version ").num(TESSERA_VERSION_MAJOR).text(".").num(TESSERA_VERSION_MINOR)

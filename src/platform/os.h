@@ -28,6 +28,9 @@ size_t page_size();
 uint64_t now_ms();
 // Writes all of buf to stderr, retrying on EINTR; never allocates.
 void write_stderr(const char* buf, size_t len);
+// Keeps a copy of the stderr descriptor, which write_stderr falls back to once the program has
+// closed stderr (coreutils close it in an exit handler, before the statistics at exit).
+void keep_stderr();
 // Value of an environment variable or nullptr. Safe before main; never allocates.
 const char* getenv(const char* name);
 [[noreturn]] void abort();

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
+
 #include "base/bits.h"
 
 namespace tessera::os {
@@ -82,12 +84,29 @@ uint64_t now_ms() {
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+namespace {
+std::atomic<int> g_kept_stderr{-1};
+}
+
+void keep_stderr() {
+  int saved_errno = errno;
+  if (g_kept_stderr.load(std::memory_order_relaxed) < 0)
+    g_kept_stderr.store(::fcntl(2, F_DUPFD_CLOEXEC, 100), std::memory_order_relaxed);
+  errno = saved_errno;
+}
+
 void write_stderr(const char* buf, size_t len) {
   int saved_errno = errno;
+  int fd = 2;
   while (len > 0) {
-    ssize_t n = ::write(2, buf, len);
+    ssize_t n = ::write(fd, buf, len);
     if (n < 0) {
       if (errno == EINTR) continue;
+      int kept = g_kept_stderr.load(std::memory_order_relaxed);
+      if (errno == EBADF && fd == 2 && kept >= 0) {
+        fd = kept;
+        continue;
+      }
       break;
     }
     buf += n;
