@@ -10,6 +10,7 @@
 
 #include "api/introspection.h"
 #include "support/block_pattern.h"
+#include "support/filled_blocks.h"
 #include "support/process_memory.h"
 
 namespace {
@@ -20,16 +21,8 @@ using tessera::api::mallinfo_now;
 
 TEST(ApiMallocTrim, ReturnsOneAfterFreeingLotsAndCommittedDrops) {
   constexpr size_t kBlock = 512, kTotal = 32 * kMiB;
-  std::vector<void*> blocks(kTotal / kBlock);
-  for (void*& p : blocks) {
-    p = ts_malloc(kBlock);
-    ASSERT_NE(p, nullptr);
-    fill_block(p, kBlock);
-  }
-  for (void* p : blocks) {
-    ASSERT_TRUE(BlockIntact(p, kBlock));
-    ts_free(p);
-  }
+  std::vector<void*> blocks = allocate_filled(kTotal / kBlock, kBlock);
+  free_checked(blocks, kBlock);
   const size_t committed = process_info().committed;
   EXPECT_EQ(ts_malloc_trim(0), 1);
   EXPECT_LE(process_info().committed, committed - kTotal / 2);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "support/block_pattern.h"
+#include "support/filled_blocks.h"
 #include "support/process_memory.h"
 
 namespace {
@@ -49,14 +50,6 @@ std::vector<void*> fill_until_refused(size_t size, size_t max_blocks) {
   return blocks;
 }
 
-void free_all(std::vector<void*>& blocks, size_t size) {
-  for (void* p : blocks) {
-    ASSERT_TRUE(BlockIntact(p, size));
-    ts_free(p);
-  }
-  blocks.clear();
-}
-
 TEST(ApiMemoryLimit, LargeBlocksFailAtTheCapAndRecover) {
   constexpr size_t kSize = 1 * kMiB;
   Limit cap(96 * kMiB);
@@ -65,11 +58,11 @@ TEST(ApiMemoryLimit, LargeBlocksFailAtTheCapAndRecover) {
   EXPECT_LE(reserved_now(), cap.limit);
   EXPECT_EQ(ts_malloc(kSize), nullptr) << "still refused while the memory is in use";
   const size_t count = blocks.size();
-  free_all(blocks, kSize);
+  free_checked(blocks, kSize);
   // The freed spans serve the same requests again without more memory.
   std::vector<void*> again = fill_until_refused(kSize, count + 1000);
   EXPECT_EQ(again.size(), count);
-  free_all(again, kSize);
+  free_checked(again, kSize);
 }
 
 TEST(ApiMemoryLimit, SmallBlocksFailAtTheCapAndRecover) {
@@ -78,7 +71,7 @@ TEST(ApiMemoryLimit, SmallBlocksFailAtTheCapAndRecover) {
   std::vector<void*> blocks = fill_until_refused(kSize, 100000);
   EXPECT_GE(blocks.size(), 1000u);
   EXPECT_LE(reserved_now(), cap.limit);
-  free_all(blocks, kSize);
+  free_checked(blocks, kSize);
   void* p = ts_malloc(kSize);
   EXPECT_NE(p, nullptr);
   ts_free(p);

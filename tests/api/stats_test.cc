@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "support/block_pattern.h"
+#include "support/filled_blocks.h"
 #include "support/process_memory.h"
 
 namespace {
@@ -48,12 +49,8 @@ Delta delta(const ts_stats_bin_t& a, const ts_stats_bin_t& b) {
 void expect_exact_counts(size_t size, size_t count, size_t local, size_t remote) {
   const ts_stats_t before = stats();
   const size_t bin = bin_of(before, size);
-  std::vector<void*> blocks(count);
-  for (void*& p : blocks) {
-    p = ts_malloc(size);
-    ASSERT_NE(p, nullptr);
-    fill_block(p, size);
-  }
+  std::vector<void*> blocks = allocate_filled(count, size);
+  ASSERT_EQ(blocks.size(), count);
   for (size_t i = 0; i < local; i++) {
     ASSERT_TRUE(BlockIntact(blocks[i], size));
     ts_free(blocks[i]);
@@ -142,14 +139,9 @@ TEST(ApiStats, MemoryFiguresAreConsistent) {
 }
 
 TEST(ApiStats, PurgedMemoryIsCounted) {
-  std::vector<void*> blocks(4096);
-  for (void*& p : blocks) {
-    p = ts_malloc(1024);
-    ASSERT_NE(p, nullptr);
-    fill_block(p, 1024);
-  }
+  std::vector<void*> blocks = allocate_filled(4096, 1024);
   const ts_stats_t before = stats();
-  for (void* p : blocks) ts_free(p);
+  free_checked(blocks, 1024);
   ts_collect(true);
   const ts_stats_t after = stats();
   EXPECT_GE(after.purged_bytes, before.purged_bytes + 2 * kMiB);
