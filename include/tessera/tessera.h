@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define TESSERA_VERSION_MAJOR 0
 #define TESSERA_VERSION_MINOR 1
@@ -226,6 +227,110 @@ TESSERA_EXPORT bool ts_arena_info(ts_arena_id_t arena_id, ts_arena_info_t* info)
 /* A new heap whose blocks all come from the arena: when it is full, allocation returns NULL
  * with ENOMEM instead of taking memory elsewhere. NULL (EINVAL) for an unknown arena. */
 TESSERA_EXPORT ts_heap_t* ts_heap_new_in_arena(ts_arena_id_t arena_id) TESSERA_NOEXCEPT;
+
+/* ---- Options ----------------------------------------------------------------------------------
+ * Each option is read once at start-up from TESSERA_<NAME> (TESSERA_SHOW_STATS=1,
+ * TESSERA_LIMIT_OS_MEMORY=2G, ...): booleans accept 1/0, true/false, on/off, yes/no; sizes a
+ * number with an optional K, M, G or T suffix (powers of 1024); an invalid value keeps the
+ * default and prints one "tessera: warning: ..." naming the variable. README.md lists the
+ * defaults. Values are never negative: ts_option_set with a negative value or an unknown
+ * option prints a "tessera: error: ..." line and changes nothing. */
+typedef enum ts_option_e {
+  ts_option_show_errors,           /* bool: print detected errors (invalid frees ...) */
+  ts_option_show_stats,            /* bool: print the statistics table at exit */
+  ts_option_verbose,               /* bool: say what tessera set up */
+  ts_option_max_errors,            /* count: stop printing errors after this many */
+  ts_option_purge_delay,           /* milliseconds free memory stays before going back to the OS */
+  ts_option_purge_decommits,       /* bool: purge with MADV_DONTNEED (1) or MADV_FREE (0) */
+  ts_option_arena_reserve,         /* bytes an arena reserves at a time */
+  ts_option_eager_commit,          /* bool: commit arena memory as soon as it is reserved */
+  ts_option_large_os_pages,        /* bool: back arenas with 2 MiB pages where possible */
+  ts_option_reserve_huge_os_pages, /* count of 1 GiB pages to reserve at start-up */
+  ts_option_reserve_os_memory,     /* bytes to reserve at start-up */
+  ts_option_limit_os_memory,       /* bytes: cap on the memory tessera maps (0: none); past
+                                      it allocations return NULL with ENOMEM */
+  ts_option_destroy_on_exit,       /* bool: give all memory back at process exit */
+  ts_option_count_                 /* the number of options (not an option) */
+} ts_option_t;
+
+/* The option's value; -1 for an unknown option. */
+TESSERA_EXPORT long ts_option_get(ts_option_t option) TESSERA_NOEXCEPT;
+TESSERA_EXPORT bool ts_option_is_enabled(ts_option_t option) TESSERA_NOEXCEPT;
+TESSERA_EXPORT void ts_option_set(ts_option_t option, long value) TESSERA_NOEXCEPT;
+TESSERA_EXPORT void ts_option_enable(ts_option_t option) TESSERA_NOEXCEPT;
+TESSERA_EXPORT void ts_option_disable(ts_option_t option) TESSERA_NOEXCEPT;
+/* Changes the value only if neither the environment nor ts_option_set set it. */
+TESSERA_EXPORT void ts_option_set_default(ts_option_t option, long value) TESSERA_NOEXCEPT;
+
+/* ---- Output --------------------------------------------------------------------------------
+ * tessera's messages (warnings, verbose lines, the statistics table) and its error reports
+ * ("tessera: error: ...") go to stderr unless a function is registered: messages to the output
+ * function; errors to the error function, else the output function. Each call passes one or
+ * more whole lines, NUL-terminated. NULL restores stderr. The functions must not call back
+ * into tessera's allocation functions while reporting an error from inside them. */
+typedef void ts_output_fun(const char* msg, void* arg);
+TESSERA_EXPORT void ts_register_output(ts_output_fun* out, void* arg) TESSERA_NOEXCEPT;
+TESSERA_EXPORT void ts_register_error(ts_output_fun* out, void* arg) TESSERA_NOEXCEPT;
+
+/* ---- Statistics ------------------------------------------------------------------------------
+ * Process-wide figures, summed over every thread's heap (exited threads included). Counts of
+ * another thread are as of its last pass through its slow path; the calling thread's are
+ * exact (its pending frees are collected first). Bins: one per size class in increasing block
+ * size, then large blocks (128 KiB < size <= 16 MiB), then huge blocks (own mapping). */
+#define TESSERA_STATS_VERSION 1
+#define TESSERA_STATS_BINS 90
+
+typedef struct ts_stats_bin_s {
+  size_t block_size;      /* the size class's block size; 0 for the large and huge bins */
+  size_t blocks_in_use;   /* allocated and not yet freed (a free another thread made but the
+                             owner has not collected yet still counts) */
+  size_t bytes_in_use;    /* blocks_in_use in block sizes (what they hold, not what was asked) */
+  uint64_t allocations;   /* since start or ts_stats_reset */
+  uint64_t frees_local;   /* freed by the thread owning the block's page (huge: every free) */
+  uint64_t frees_remote;  /* freed by another thread */
+} ts_stats_bin_t;
+
+typedef struct ts_stats_s {
+  size_t size;            /* set by the caller: sizeof(ts_stats_t) */
+  unsigned version;       /* set by tessera: TESSERA_STATS_VERSION */
+  size_t reserved;        /* address space tessera mapped */
+  size_t reserved_peak;
+  size_t committed;       /* mapped and not purged (an upper bound of what tessera holds) */
+  size_t committed_peak;
+  size_t resident;        /* the whole process's resident set (/proc/self/statm) */
+  size_t resident_peak;   /* the whole process's peak resident set (getrusage) */
+  uint64_t purged_bytes;  /* given back to the OS (purged or unmapped) since start or reset */
+  uint64_t purged_pages;  /* the same in OS pages */
+  ts_stats_bin_t total;   /* the sum of the bins (block_size 0) */
+  size_t bin_count;       /* TESSERA_STATS_BINS */
+  ts_stats_bin_t bins[TESSERA_STATS_BINS];
+} ts_stats_t;
+
+/* Fills *stats up to stats->size bytes (older callers with a smaller struct get its prefix).
+ * Returns 0, or EINVAL (nothing written) when stats is NULL or size is smaller than the
+ * size and version fields. */
+TESSERA_EXPORT int ts_stats_get(ts_stats_t* stats) TESSERA_NOEXCEPT;
+/* Counts (allocations, frees, purged) and peaks start again from now; in-use figures stay. */
+TESSERA_EXPORT void ts_stats_reset(void) TESSERA_NOEXCEPT;
+/* The statistics as a readable table, to the registered output function (or stderr). */
+TESSERA_EXPORT void ts_stats_print(void) TESSERA_NOEXCEPT;
+/* The same table, line by line, to out(line, arg); out == NULL prints to stderr. */
+TESSERA_EXPORT void ts_stats_print_out(ts_output_fun* out, void* arg) TESSERA_NOEXCEPT;
+/* The statistics as one JSON object in buf (NUL-terminated when size > 0). Returns the length
+ * the whole text needs without the NUL, as snprintf: a result >= size means it was cut. */
+TESSERA_EXPORT size_t ts_stats_json(char* buf, size_t size) TESSERA_NOEXCEPT;
+/* The statistics as the XML document malloc_info writes (same return as ts_stats_json). */
+TESSERA_EXPORT size_t ts_stats_xml(char* buf, size_t size) TESSERA_NOEXCEPT;
+
+/* ---- glibc introspection ----------------------------------------------------------------------
+ * What malloc_trim and mallopt do (the malloc override exports them under glibc's names;
+ * README.md maps each glibc parameter to its tessera meaning). */
+/* Purges all free memory tessera can reach from this thread now (this thread's heap, heaps of
+ * exited threads, the huge-block cache). Returns 1 if any memory went back to the OS, else 0. */
+TESSERA_EXPORT int ts_malloc_trim(size_t pad) TESSERA_NOEXCEPT;
+/* 1 when tessera accepts the parameter (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_TOP_PAD, ...),
+ * 0 for unknown parameters or invalid values, as glibc. */
+TESSERA_EXPORT int ts_mallopt(int param, int value) TESSERA_NOEXCEPT;
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@
 #pragma once
 #include "base/macros.h"
 #include "base/message.h"
+#include "config/output.h"
 #include "platform/os.h"
 
 namespace tessera {
@@ -20,7 +21,7 @@ class ReentryGuard {
         Message m;
         m.text("tessera: error: the allocator re-entered itself (malloc called from inside "
                "tessera)\n");
-        os::write_stderr(m.data(), m.size());
+        output_error(m);
         os::abort();
       }
     }

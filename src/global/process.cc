@@ -8,8 +8,10 @@
 #include "config/size_classes.h"
 #include "config/options.h"
 #include "mem/arena.h"
+#include "config/output.h"
 #include "mem/huge.h"
 #include "mem/segment.h"
+#include "global/stats.h"
 #include "global/thread.h"
 #include "platform/os.h"
 #include "tessera/tessera.h"
@@ -36,6 +38,8 @@ ForkLock g_fork_locks[] = {
     {abandoned_lock, abandoned_forget, false},
     {huge_cache_lock, huge_cache_forget, false},
     {arena_lock, nullptr, false},  // (arena bitmaps are updated in place: nothing to forget)
+    {output_lock, output_forget, false},
+    {stats_lock, stats_forget, false},
 };
 
 void before_fork() {
@@ -56,6 +60,14 @@ void after_fork_child() {
   thread_after_fork_child();
 }
 
+// TESSERA_SHOW_STATS=1: the table once the program is done, even if it never allocated. A
+// destructor of the library runs after the program's own exit handlers (the preloaded
+// library is finalized last).
+__attribute__((destructor)) void print_stats_at_exit() {
+  process_init();
+  if (g_options.show_stats.load(std::memory_order_relaxed) != 0) stats_print(nullptr, nullptr);
+}
+
 }  // namespace
 
 void process_init() {
@@ -66,13 +78,14 @@ void process_init() {
   os::thread_exit_hook_init(on_thread_exit);
   os::at_fork(before_fork, after_fork_parent, after_fork_child);
   g_initialized.store(true, std::memory_order_release);
+  if (g_options.show_stats.load(std::memory_order_relaxed) != 0) os::keep_stderr();
   if (g_options.verbose) {
     Message m;
     m.text("tessera: version ").num(TESSERA_VERSION_MAJOR).text(".").num(TESSERA_VERSION_MINOR)
         .text(".").num(TESSERA_VERSION_PATCH).text(" ready: segments of ").num(kSegmentSize >> 20)
         .text(" MiB in ").num(kSliceSize >> 10).text(" KiB slices, ").num(kClassCount - 1)
         .text(" size classes, purge delay ").num(g_options.purge_delay_ms).text(" ms\n");
-    os::write_stderr(m.data(), m.size());
+    output_message(m);
   }
 }
 

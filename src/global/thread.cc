@@ -28,6 +28,7 @@ Heap* heap_pool_acquire() {
     if (chunk == nullptr) return nullptr;
     for (size_t off = 0; off + sizeof(Heap) <= kPoolChunk; off += sizeof(Heap)) {
       Heap* heap = new (chunk + off) Heap();
+      counters_register(&heap->counters);
       heap->pool_next = g_pool;
       g_pool = heap;
     }

@@ -79,14 +79,19 @@ int arena_reserve(size_t size, int flags, os::PageSize want, uint64_t deadline_m
     return -EINVAL;
   }
   size_t bytes = align_up(size, kSegmentSize);
+  if (!g_memory_stats.try_reserve(bytes)) return -ENOMEM;  // (limit_os_memory)
   os::PageSize got;
   void* start = os::map_reserve(bytes, kSegmentSize, want, flags & kArenaCommit, deadline_ms, &got);
-  if (start == nullptr) return -ENOMEM;
+  if (start == nullptr) {
+    g_memory_stats.unreserve(bytes);
+    return -ENOMEM;
+  }
   int new_id;
   {
     LockGuard guard(g_lock);
     if (g_arena_count == kMaxArenas) {
       os::unmap(start, bytes);
+      g_memory_stats.unreserve(bytes);
       return -ENOMEM;
     }
     Arena& a = g_arenas[g_arena_count];
@@ -97,7 +102,6 @@ int arena_reserve(size_t size, int flags, os::PageSize want, uint64_t deadline_m
     a.pinned = got >= os::PageSize::kLarge2M;
     new_id = ++g_arena_count;
   }
-  g_memory_stats.reserved.fetch_add(bytes, std::memory_order_relaxed);
   if (g_options.verbose) {
     Message m;
     m.text("tessera: arena ").num(new_id).text(": ").num(bytes >> 20).text(" MiB at ").ptr(start)

@@ -4,6 +4,7 @@
 
 #include "base/message.h"
 #include "config/options.h"
+#include "config/output.h"
 #include "mem/huge.h"
 #include "mem/segment_map.h"
 #include "platform/os.h"
@@ -41,7 +42,7 @@ void report_error(const char* what, const char* noun, const void* p) {
   if (reported.fetch_add(1, std::memory_order_relaxed) >= g_options.max_errors) return;
   Message m;
   m.text("tessera: error: ").text(what).text(noun).ptr(p).text("\n");
-  os::write_stderr(m.data(), m.size());
+  output_error(m);
 }
 
 }  // namespace
@@ -87,7 +88,7 @@ void* Heap::malloc_generic(size_t size) {
     page->used++;
     return block;
   }
-  if (size <= kLargeMax) return large_alloc(size);
+  if (size <= g_large_block_max.load(std::memory_order_relaxed)) return large_alloc(size);
   bool zeroed;
   return huge_alloc(this, size, kSliceSize, &zeroed);
 }
@@ -145,7 +146,14 @@ Page* Heap::alloc_span(size_t slices, bool* clean) {
     span = space.alloc_span(slices, clean);
     if (span != nullptr) return span;
   }
-  if (!space.add_segment(this, arena_id)) return nullptr;
+  if (!space.add_segment(this, arena_id)) {
+    // Refused (limit_os_memory, or the OS): give back what is cached, then try once more.
+    uint64_t now = os::now_ms();
+    if (space.purge(now, 0, true) + huge_cache_purge(now, 0, true) == 0 ||
+        !space.add_segment(this, arena_id)) {
+      return nullptr;
+    }
+  }
   return space.alloc_span(slices, clean);
 }
 
@@ -169,6 +177,7 @@ void* Heap::large_alloc(size_t size) {
   page->thread_free.store(kNotifyBit, std::memory_order_relaxed);
   page->free_key.store(key_of(this) | kSlowFreeBit, std::memory_order_relaxed);
   full.push_back(page);
+  counters_large_alloc(page);
   return page->start;
 }
 
@@ -205,6 +214,7 @@ bool Heap::grow_large_in_place(Page* page, size_t size) {
   size_t slices = div_ceil(size, kSliceSize);
   if (slices <= page->slice_count) return true;
   if (!space.grow_span(page, slices)) return false;
+  counters_large_grow(page, (slices << kSliceShift) - page->block_size);
   page->block_size = slices << kSliceShift;
   page->magic = divisibility_magic((uint32_t)page->block_size);
   page->zeroed = false;
@@ -216,6 +226,7 @@ bool Heap::grow_large_in_place(Page* page, size_t size) {
 
 void Heap::free_local_slow(Page* page, Block* block) {
   if (page->kind == PageKind::kLarge) {
+    counters_large_free_local(page);
     free_large(page);
     deferred_work(false);  // (as on large allocations: see malloc_generic)
     return;
@@ -263,6 +274,7 @@ void Heap::free_large(Page* page) {
 
 void Heap::free_page(Page* page) {
   if (page->kind == PageKind::kSmall) {
+    counters_fold(page);
     if (page->in_full) {
       full.remove(page);
     } else {
@@ -344,8 +356,22 @@ void Heap::deferred_work(bool force) {
   // taking one per tick frees and purges what their remote frees emptied.
   if (Segment* seg = take_abandoned_segment(arena_id)) adopt(seg);
   sweep_empty_pages(force);
+  fold_pages();  // so that other threads' statistics stay recent
   space.purge(now, delay, force);
   huge_cache_purge(now, delay, force);
+}
+
+void Heap::fold_pages() {
+  for (PageQueue& queue : pages)
+    for (Page* page = queue.head; page != nullptr; page = page->next) counters_fold(page);
+  for (Page* page = full.head; page != nullptr; page = page->next) counters_fold(page);
+}
+
+void Heap::fold_counters() {
+  scan_full(true);
+  for (PageQueue& queue : pages)
+    for (Page* page = queue.head; page != nullptr; page = page->next) page_collect(page);
+  fold_pages();
 }
 
 void Heap::collect(bool force) {
@@ -365,6 +391,7 @@ void Heap::adopt(Segment* seg) {
     page->heap.store(this, std::memory_order_release);
     page_collect(page);
     if (page->used == 0) {
+      counters_fold(page);
       page->in_full = false;
       page->free_key.store(kNoOwnerKey, std::memory_order_relaxed);
       space.free_span(page, os::now_ms());
@@ -394,6 +421,7 @@ void Heap::adopt(Segment* seg) {
 void Heap::give_up_pages() {
   scan_full(true);
   sweep_empty_pages(true);
+  fold_pages();
   auto give_up = [](Page* page) {
     page->heap.store(nullptr, std::memory_order_release);
     page->free_key.store(kNoOwnerKey, std::memory_order_relaxed);
@@ -441,6 +469,8 @@ void Heap::free_all_blocks() {
       Page* span = &seg->slices[i];
       i += span->slice_count;  // (read before free_span merges the span with its neighbours)
       if (span->kind == PageKind::kFree) continue;
+      page_collect(span);
+      counters_bulk_free(span);
       span->heap.store(nullptr, std::memory_order_relaxed);
       span->in_full = false;
       space.free_span(span, now);

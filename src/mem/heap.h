@@ -8,6 +8,7 @@
 
 #include "base/macros.h"
 #include "config/size_classes.h"
+#include "mem/heap_counters.h"
 #include "mem/page.h"
 #include "mem/segment.h"
 
@@ -41,6 +42,7 @@ struct Heap {
   Heap* owned_prev = nullptr;
   PageQueue huge;                // this heap's huge blocks (under the huge cache's lock)
   Heap* pool_next = nullptr;     // the heap pool's free list
+  HeapCounters counters;         // statistics; kept when the heap is reused (heap_counters.h)
 
   // Constant-initialisable, so the static empty heap exists before any code runs.
   constexpr Heap() {
@@ -76,6 +78,9 @@ struct Heap {
   void scan_full(bool all);
 
   // Resets the allocation state (keeps identity: owner, arena, first_class, links).
+  // Takes every pending local and remote free back so that the counters are exact.
+  void fold_counters();
+
   void init();
   void free_local_slow(Page* page, Block* block);
 
@@ -93,6 +98,7 @@ struct Heap {
   void adopt(Segment* seg);
   void deferred_work(bool force);
   void update_direct(unsigned size_class);
+  void fold_pages();  // counters_fold on every size-class page
 };
 
 // One area of a heap: a page of equal blocks, a large block or a huge block.

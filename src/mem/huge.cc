@@ -7,6 +7,7 @@
 #include "base/spinlock.h"
 #include "mem/arena.h"
 #include "mem/heap.h"
+#include "mem/heap_counters.h"
 #include "mem/memory_stats.h"
 #include "mem/segment.h"
 #include "mem/segment_map.h"
@@ -39,7 +40,7 @@ void unmap_segment(Segment* seg) {
     arena_free(seg->arena, seg, seg->size / kSegmentSize);
     return;
   }
-  g_memory_stats.reserved.fetch_sub(seg->size, std::memory_order_relaxed);
+  g_memory_stats.unreserve(seg->size);
   g_memory_stats.purged.fetch_add(seg->size, std::memory_order_relaxed);
   os::unmap(seg, seg->size);
 }
@@ -57,9 +58,16 @@ Segment* new_segment(int arena_id, size_t need, size_t alignment, bool* zeroed) 
     if (mem == nullptr) return nullptr;
     if (!*zeroed) memset(mem, 0, kHugeHeader);
   } else {
+    // Past limit_os_memory, cached blocks that did not fit are given back first.
+    if (!g_memory_stats.try_reserve(need) &&
+        (huge_cache_purge(0, 0, true) == 0 || !g_memory_stats.try_reserve(need))) {
+      return nullptr;
+    }
     mem = os::map_aligned(need, alignment > kSegmentSize ? alignment : kSegmentSize);
-    if (mem == nullptr) return nullptr;
-    g_memory_stats.reserved.fetch_add(need, std::memory_order_relaxed);
+    if (mem == nullptr) {
+      g_memory_stats.unreserve(need);
+      return nullptr;
+    }
   }
   auto* seg = (Segment*)mem;
   seg->size = need;
@@ -125,6 +133,8 @@ void* huge_alloc(Heap* heap, size_t size, size_t alignment, bool* zeroed) {
   page->has_aligned.store(false, std::memory_order_relaxed);
   page->zeroed = *zeroed;
   page->free_key.store(kNoOwnerKey, std::memory_order_relaxed);
+  g_huge_counters.blocks.allocated.fetch_add(1, std::memory_order_relaxed);
+  g_huge_counters.bytes_allocated.fetch_add(page->block_size, std::memory_order_relaxed);
   LockGuard guard(g_lock);
   page->heap.store(heap, std::memory_order_relaxed);
   heap->huge.push_back(page);
@@ -134,6 +144,8 @@ void* huge_alloc(Heap* heap, size_t size, size_t alignment, bool* zeroed) {
 void huge_free(Page* page) {
   Segment* seg = segment_of_page(page);
   page->used = 0;
+  g_huge_counters.blocks.freed_local.fetch_add(1, std::memory_order_relaxed);
+  g_huge_counters.bytes_freed.fetch_add(page->block_size, std::memory_order_relaxed);
   Segment* evict = nullptr;
   {
     LockGuard guard(g_lock);

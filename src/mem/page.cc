@@ -2,6 +2,7 @@
 #include "mem/page.h"
 
 #include "config/tuning.h"
+#include "mem/heap_counters.h"
 
 namespace tessera {
 
@@ -10,7 +11,9 @@ void page_init(Page* page, Heap* heap, unsigned size_class, size_t block_size, u
   page->free = nullptr;
   page->local_free = nullptr;
   page->local_freed = 0;
+  page->frees_uncounted = 0;
   page->used = 0;
+  page->used_counted = 0;
   page->capacity = 0;
   page->reserved = (uint32_t)(bytes / block_size);
   page->size_class = (uint8_t)size_class;
@@ -55,9 +58,11 @@ void page_collect(Page* page) {
       tail->next = page->local_free;
       page->local_free = head;
       page->used -= n;
+      counters_remote_frees(page, n);
     }
   }
   page->used -= page->local_freed;  // local_free is merged below (or dropped)
+  page->frees_uncounted += page->local_freed;
   page->local_freed = 0;
   if (page->used == 0) {
     // Every block is free: forget the lists (their order is whatever the frees left) and

@@ -56,6 +56,7 @@ struct alignas(64) Page {
   uint8_t size_class;         // 0 for large and huge blocks
   PageKind kind;
   std::atomic<bool> has_aligned;  // some block was handed out at an aligned interior address
+  uint32_t frees_uncounted;   // local frees taken back since the last counter fold
   // --- line 2: malloc, and the slow paths (owner only) ---
   alignas(64) Block* free;    // popped by malloc
   size_t block_size;          // 0 in a free span
@@ -69,6 +70,7 @@ struct alignas(64) Page {
   bool in_full;               // on the heap's full list
   bool dirty;                 // free span: may still be resident (not purged)
   bool zeroed;                // large/huge block: its memory is known to be zero
+  uint32_t used_counted;      // `used` as of the last counter fold (mem/heap_counters.h)
 
   // Blocks really in use (other threads' frees not yet collected still count).
   uint32_t in_use() const { return used - local_freed; }

@@ -79,7 +79,7 @@ Page* SegmentSpace::alloc_span(size_t slices, bool* clean) {
   span->slice_count = (uint32_t)slices;
   span_set_offsets(span, slices);
   span->kind = PageKind::kLarge;  // in use; the caller sets the real kind
-  *clean = !span->dirty;
+  *clean = !span->dirty && purged_memory_reads_zero();
   if (!span->dirty) g_memory_stats.add_committed(span_bytes(span));
   span->dirty = true;
   segment_of_page(span)->used_spans++;
@@ -139,13 +139,22 @@ bool SegmentSpace::add_segment(Heap* owner, int arena_id) {
   void* mem = arena_alloc(arena_id, 1, &zeroed, &pinned, &arena);
   if (mem == nullptr) {
     if (arena_id != 0) return false;  // a heap in an arena never takes memory elsewhere
+    if (!g_memory_stats.try_reserve(kSegmentSize)) return false;
     mem = os::map_aligned(kSegmentSize, kSegmentSize);
-    if (mem == nullptr) return false;
+    if (mem == nullptr) {
+      g_memory_stats.unreserve(kSegmentSize);
+      return false;
+    }
   }
   auto* seg = (Segment*)mem;  // fresh memory is zero: every descriptor starts zeroed
   if (!zeroed) memset(mem, 0, kMetaBytes);
   if (!segment_map_add((uintptr_t)seg, kSegmentSize)) {
-    if (arena != 0) arena_free(arena, mem, 1); else os::unmap(mem, kSegmentSize);
+    if (arena != 0) {
+      arena_free(arena, mem, 1);
+    } else {
+      os::unmap(mem, kSegmentSize);
+      g_memory_stats.unreserve(kSegmentSize);
+    }
     return false;
   }
   seg->size = kSegmentSize;
@@ -153,7 +162,6 @@ bool SegmentSpace::add_segment(Heap* owner, int arena_id) {
   seg->arena = arena;
   seg->pinned = pinned;
   seg->heap.store(owner, std::memory_order_relaxed);
-  if (arena == 0) g_memory_stats.reserved.fetch_add(kSegmentSize, std::memory_order_relaxed);
   g_memory_stats.add_committed(zeroed ? kMetaBytes : kSegmentSize);
   seg->next = segments;
   seg->prev = nullptr;
@@ -195,7 +203,7 @@ void SegmentSpace::release_segment(Segment* seg) {
   if (seg->arena != 0) {
     arena_free(seg->arena, seg, 1);
   } else {
-    g_memory_stats.reserved.fetch_sub(seg->size, std::memory_order_relaxed);
+    g_memory_stats.unreserve(seg->size);
     os::unmap(seg, seg->size);
   }
 }
@@ -215,7 +223,7 @@ size_t SegmentSpace::purge_segment(Segment* seg, uint64_t now_ms, uint64_t delay
     }
     if (span->dirty && (force || now_ms - span->free_since_ms >= delay_ms)) {
       size_t bytes = span_bytes(span);
-      os::purge(slice_address(seg, span), bytes);
+      purge_memory(slice_address(seg, span), bytes);
       span->dirty = false;
       g_memory_stats.sub_committed(bytes);
       g_memory_stats.purged.fetch_add(bytes, std::memory_order_relaxed);

@@ -9,6 +9,7 @@
 
 #include "api/fast_path.h"
 #include "base/message.h"
+#include "config/output.h"
 #include "platform/os.h"
 #include "tessera/tessera.h"
 
@@ -37,7 +38,7 @@ TESSERA_SLOW_PATH void* new_slow(size_t size, size_t alignment, bool nothrow) {
       if (&std::__throw_bad_alloc) std::__throw_bad_alloc();
       tessera::Message m;
       m.text("tessera: error: out of memory in operator new (").num(size).text(" bytes)\n");
-      tessera::os::write_stderr(m.data(), m.size());
+      tessera::output_error(m);
       tessera::os::abort();
     }
     if (!nothrow) {

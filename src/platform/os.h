@@ -24,12 +24,21 @@ void unmap(void* p, size_t size);
 // Gives the physical pages of [p, p+size) back to the OS; the range stays mapped and reads as
 // zero afterwards. p and size must be page-aligned.
 void purge(void* p, size_t size);
+// Like purge, but the OS may leave the pages resident until it needs memory (MADV_FREE); the
+// range then reads as either its old bytes or zero. False when the OS cannot do that.
+bool purge_lazily(void* p, size_t size);
+// The process's resident set now and at its peak, in bytes (0 when unknown).
+size_t resident_bytes();
+size_t peak_resident_bytes();
 // OS page size (4 KiB on x86-64 Linux).
 size_t page_size();
 // A monotonic clock in milliseconds, cheap enough for slow paths (vDSO, coarse).
 uint64_t now_ms();
 // Writes all of buf to stderr, retrying on EINTR; never allocates.
 void write_stderr(const char* buf, size_t len);
+// Keeps a copy of the stderr descriptor, which write_stderr falls back to once the program has
+// closed stderr (coreutils close it in an exit handler, before the statistics at exit).
+void keep_stderr();
 // Value of an environment variable or nullptr. Safe before main; never allocates.
 const char* getenv(const char* name);
 [[noreturn]] void abort();

@@ -7,8 +7,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include "base/bits.h"
 
@@ -113,6 +116,39 @@ void purge(void* p, size_t size) {
   errno = saved_errno;
 }
 
+bool purge_lazily(void* p, size_t size) {
+  int saved_errno = errno;
+  bool ok = ::madvise(p, size, MADV_FREE) == 0;
+  errno = saved_errno;
+  return ok;
+}
+
+size_t resident_bytes() {
+  // /proc/self/statm: "size resident shared ..." in pages. read(2), no stdio: no malloc.
+  int saved_errno = errno;
+  char buf[128];
+  ssize_t n = -1;
+  int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+  }
+  errno = saved_errno;
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  const char* s = buf;
+  while (*s && *s != ' ') s++;  // skip the size field
+  size_t pages = 0;
+  for (s++; *s >= '0' && *s <= '9'; s++) pages = pages * 10 + (size_t)(*s - '0');
+  return pages * page_size();
+}
+
+size_t peak_resident_bytes() {
+  struct rusage usage;
+  if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return (size_t)usage.ru_maxrss * 1024;  // KiB on Linux
+}
+
 size_t page_size() { return 4096; }
 
 uint64_t now_ms() {
@@ -121,12 +157,29 @@ uint64_t now_ms() {
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+namespace {
+std::atomic<int> g_kept_stderr{-1};
+}
+
+void keep_stderr() {
+  int saved_errno = errno;
+  if (g_kept_stderr.load(std::memory_order_relaxed) < 0)
+    g_kept_stderr.store(::fcntl(2, F_DUPFD_CLOEXEC, 100), std::memory_order_relaxed);
+  errno = saved_errno;
+}
+
 void write_stderr(const char* buf, size_t len) {
   int saved_errno = errno;
+  int fd = 2;
   while (len > 0) {
-    ssize_t n = ::write(2, buf, len);
+    ssize_t n = ::write(fd, buf, len);
     if (n < 0) {
       if (errno == EINTR) continue;
+      int kept = g_kept_stderr.load(std::memory_order_relaxed);
+      if (errno == EBADF && fd == 2 && kept >= 0) {
+        fd = kept;
+        continue;
+      }
       break;
     }
     buf += n;

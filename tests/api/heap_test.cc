@@ -239,6 +239,13 @@ TEST(Heap, BlocksFreedFromOtherThreadsAreReused) {
   ts_heap_destroy(heap);
 }
 
+size_t blocks_in_use() {
+  ts_stats_t stats{};
+  stats.size = sizeof stats;
+  EXPECT_EQ(ts_stats_get(&stats), 0);
+  return stats.total.blocks_in_use;
+}
+
 TEST(Heap, DestroyAndResetFreeMillionsOfBlocksAtOnce) {
   constexpr size_t kBlocks = 1'000'000;
   ts_heap_t* heap = ts_heap_new();
@@ -259,13 +266,16 @@ TEST(Heap, DestroyAndResetFreeMillionsOfBlocksAtOnce) {
   for (void* p : blocks) ts_free(p);
   const double one_by_one = std::chrono::duration<double>(clock::now() - t0).count();
 
+  const size_t in_use_before = blocks_in_use();
   fill();
+  EXPECT_GE(blocks_in_use(), in_use_before + kBlocks);  // the statistics see them all
   const size_t committed_full = process_info().committed;
   EXPECT_GE(committed_full, committed_before + kBlocks * 32);
   t0 = clock::now();
   ts_heap_reset(heap);
   const double reset = std::chrono::duration<double>(clock::now() - t0).count();
   EXPECT_TRUE(visited_blocks(heap).empty());
+  EXPECT_LT(blocks_in_use(), in_use_before + 1000);  // and see them gone at once
   EXPECT_EQ(ts_heap_of(blocks[0]), nullptr);  // no block there any more
   // The heap keeps its memory for reuse: filling it again takes no more.
   fill();
@@ -275,6 +285,7 @@ TEST(Heap, DestroyAndResetFreeMillionsOfBlocksAtOnce) {
   ts_heap_destroy(heap);
   const double destroy = std::chrono::duration<double>(clock::now() - t0).count();
   EXPECT_EQ(ts_heap_of(blocks[0]), nullptr);
+  EXPECT_LT(blocks_in_use(), in_use_before + 1000);
   // The memory goes back to the OS after the purge delay, or now with a forced collect.
   ts_collect(true);
   EXPECT_LT(process_info().committed, committed_before + kBlocks * 32 / 4);

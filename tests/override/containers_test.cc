@@ -6,7 +6,8 @@
 // libtessera.so's (preload); that blocks made inside libstdc++.so and libc (an ostringstream's
 // buffer, strdup) are tessera blocks; and that building ~50 MB of strings and vectors on two
 // threads raises tessera's committed memory by at least 45 MB: those bytes went through
-// tessera, not through a malloc tessera does not see. Every string and vector is checked.
+// tessera, not through a malloc tessera does not see, and that tessera's statistics counted
+// every one of those strings. Every string and vector is checked.
 #include <malloc.h>
 
 #include <map>
@@ -65,12 +66,14 @@ int main() {
              "a string built by libstdc++ is not a tessera block");
 
   const ts_process_info_t before = ovr::process_info();
+  const ts_stats_t stats_before = ovr::stats();
   ThreadData data[2];
   std::thread t0(build, 0, &data[0]);
   std::thread t1(build, 1, &data[1]);
   t0.join();
   t1.join();
   const ts_process_info_t during = ovr::process_info();
+  const ts_stats_t stats_during = ovr::stats();
   check(0, data[0]);
   check(1, data[1]);
   OVR_CHECK(ovr::usable_size(data[0].strings[0].data()) >= kStringLength);
@@ -83,5 +86,19 @@ int main() {
              "committed memory grew by %zu MiB only: the strings were not allocated by tessera",
              grew >> 20);
   OVR_CHECK(during.reserved >= during.committed);
+
+  // tessera's own statistics saw every string libstdc++ allocated: one block of the 1 KiB
+  // class per string (1000 characters and the NUL), and their bytes.
+  size_t bin = 0;
+  while (stats_during.bins[bin].block_size < kStringLength + 1) bin++;
+  const uint64_t strings = stats_during.bins[bin].allocations - stats_before.bins[bin].allocations;
+  const size_t bytes = stats_during.total.bytes_in_use - stats_before.total.bytes_in_use;
+  ovr::note("containers: %llu allocations of %zu-byte blocks, %zu MiB more in use",
+            (unsigned long long)strings, stats_during.bins[bin].block_size, bytes >> 20);
+  OVR_CHECKF(strings >= 2 * kStringsPerThread,
+             "tessera counted %llu allocations of %zu-byte blocks for %zu strings",
+             (unsigned long long)strings, stats_during.bins[bin].block_size, 2 * kStringsPerThread);
+  OVR_CHECKF(bytes >= 2 * kStringsPerThread * kStringLength,
+             "tessera counted %zu bytes more in use for 50 MB of strings", bytes);
   return 0;
 }

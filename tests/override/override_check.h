@@ -127,6 +127,14 @@ inline size_t usable_size(const void* p) {
   return f(p);
 }
 
+inline ts_stats_t stats() {
+  static const auto f = OVR_TESSERA_FN(ts_stats_get);
+  ts_stats_t s{};
+  s.size = sizeof s;
+  OVR_CHECK(f(&s) == 0);
+  return s;
+}
+
 inline ts_process_info_t process_info() {
   static const auto f = OVR_TESSERA_FN(ts_process_info);
   ts_process_info_t info{};

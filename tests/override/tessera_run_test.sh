@@ -45,6 +45,23 @@ out=$("$built" --verbose --stats -- sh -c 'echo "$TESSERA_SHOW_STATS $TESSERA_VE
 [ "$out" = "1 1" ] || fail "--verbose --stats: the command saw '$out', expected '1 1'"
 ok "--stats and --verbose set TESSERA_SHOW_STATS=1 and TESSERA_VERBOSE=1"
 
+# --stats: the table at exit, with the memory figures now and at peak, every bin in use, local
+# and remote frees and what was purged; also for a command that never allocates.
+for cmd in "ls /" "true"; do
+  # shellcheck disable=SC2086  # the command's words
+  "$built" --stats $cmd >/dev/null 2>"$tmp/stats" || fail "--stats $cmd failed"
+  for want in "tessera: statistics" "reserved" "committed" "resident" "now" "peak" \
+      "block size" "in use" "bytes in use" "allocations" "local frees" "remote frees" \
+      "purged" "total"; do
+    grep -qF -- "$want" "$tmp/stats" || { cat "$tmp/stats" >&2; fail "--stats $cmd: no '$want'"; }
+  done
+  [ "$(grep -c "tessera: statistics" "$tmp/stats")" -eq 1 ] ||
+    fail "--stats $cmd: the table is not printed exactly once"
+done
+"$built" true 2>"$tmp/stats"
+[ ! -s "$tmp/stats" ] || fail "without --stats, tessera printed: $(cat "$tmp/stats")"
+ok "--stats prints the statistics table at exit"
+
 # An existing preload is kept, after tessera.
 out=$(LD_PRELOAD=libm.so.6 "$built" sh -c 'echo "$LD_PRELOAD"')
 case "$out" in
