@@ -5,14 +5,15 @@
 
 #include "base/message.h"
 #include "base/spinlock.h"
-#include "config/size_classes.h"
 #include "config/options.h"
-#include "mem/arena.h"
 #include "config/output.h"
-#include "mem/huge.h"
-#include "mem/segment.h"
+#include "config/size_classes.h"
+#include "debug/guard.h"
 #include "global/stats.h"
 #include "global/thread.h"
+#include "mem/arena.h"
+#include "mem/huge.h"
+#include "mem/segment.h"
 #include "platform/os.h"
 #include "tessera/tessera.h"
 
@@ -63,9 +64,19 @@ void after_fork_child() {
 // TESSERA_SHOW_STATS=1: the table once the program is done, even if it never allocated. A
 // destructor of the library runs after the program's own exit handlers (the preloaded
 // library is finalized last).
-__attribute__((destructor)) void print_stats_at_exit() {
+// TESSERA_DESTROY_ON_EXIT=1: then all free memory, exited threads' included, goes back to the
+// OS. Blocks still in use stay mapped: a later destructor (or another library's) may still
+// free them.
+__attribute__((destructor)) void at_process_exit() {
   process_init();
   if (g_options.show_stats.load(std::memory_order_relaxed) != 0) stats_print(nullptr, nullptr);
+  if (g_options.destroy_on_exit.load(std::memory_order_relaxed) != 0) {
+    if (Heap* heap = thread_heap(); heap != nullptr && !t_inside_allocator) {
+      ReentryGuard guard;
+      heap->collect(true);
+    }
+    huge_cache_purge(0, 0, true);
+  }
 }
 
 }  // namespace
@@ -79,6 +90,7 @@ void process_init() {
   os::at_fork(before_fork, after_fork_parent, after_fork_child);
   g_initialized.store(true, std::memory_order_release);
   if (g_options.show_stats.load(std::memory_order_relaxed) != 0) os::keep_stderr();
+  arenas_reserve_from_options();
   if (g_options.verbose) {
     Message m;
     m.text("tessera: version ").num(TESSERA_VERSION_MAJOR).text(".").num(TESSERA_VERSION_MINOR)

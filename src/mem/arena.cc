@@ -152,6 +152,41 @@ void arena_free(int id, void* start, size_t count) {
   a.in_use -= count * kSegmentSize;
 }
 
+namespace {
+
+int flags_from_options(os::PageSize* want) {
+  bool large = g_options.large_os_pages.load(std::memory_order_relaxed) != 0;
+  *want = large ? os::PageSize::kLarge2M : os::PageSize::kNormal;
+  return (large ? kArenaLargePages : 0) |
+         (g_options.eager_commit.load(std::memory_order_relaxed) != 0 ? kArenaCommit : 0);
+}
+
+}  // namespace
+
+void arenas_reserve_from_options() {
+  int id;
+  if (long pages = g_options.reserve_huge_os_pages.load(std::memory_order_relaxed); pages > 0) {
+    // 1 GiB pages are committed by nature; a fallback to smaller pages is not populated.
+    constexpr size_t kGiB = (size_t)1 << 30;
+    uint64_t deadline = os::now_ms() + 1000 * (uint64_t)pages;
+    arena_reserve((size_t)pages * kGiB, 0, os::PageSize::kHuge1G, deadline, &id);
+  }
+  if (long bytes = g_options.reserve_os_memory.load(std::memory_order_relaxed); bytes > 0) {
+    os::PageSize want;
+    int flags = flags_from_options(&want);
+    arena_reserve((size_t)bytes, flags, want, 0, &id);
+  }
+}
+
+bool arena_grow_for_options() {
+  os::PageSize want;
+  int flags = flags_from_options(&want);
+  long bytes = g_options.arena_reserve.load(std::memory_order_relaxed);
+  if (flags == 0 || bytes <= 0) return false;
+  int id;
+  return arena_reserve((size_t)bytes, flags, want, 0, &id) >= 0;
+}
+
 SpinLock& arena_lock() { return g_lock; }
 
 }  // namespace tessera

@@ -40,6 +40,14 @@ void arena_free(int id, void* start, size_t count);
 // Whether heaps outside arena `id` may use memory of it (it is shared).
 bool arena_is_exclusive(int id);
 
+// The start-up arenas the options ask for (reserve_huge_os_pages, reserve_os_memory), shared
+// by every heap. Called once, from process_init.
+void arenas_reserve_from_options();
+// When large_os_pages or eager_commit is on, tessera's memory comes from shared arenas of
+// arena_reserve bytes, reserved as needed, so that those options apply to it. Reserves one more;
+// false when those options are off or it cannot.
+bool arena_grow_for_options();
+
 // For the fork handlers.
 SpinLock& arena_lock();
 

@@ -137,6 +137,8 @@ bool SegmentSpace::add_segment(Heap* owner, int arena_id) {
   bool zeroed = true, pinned = false;
   int arena = 0;
   void* mem = arena_alloc(arena_id, 1, &zeroed, &pinned, &arena);
+  if (mem == nullptr && arena_id == 0 && arena_grow_for_options())
+    mem = arena_alloc(0, 1, &zeroed, &pinned, &arena);
   if (mem == nullptr) {
     if (arena_id != 0) return false;  // a heap in an arena never takes memory elsewhere
     if (!g_memory_stats.try_reserve(kSegmentSize)) return false;

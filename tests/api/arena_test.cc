@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -224,6 +225,56 @@ TEST(Arena, OneGibPagesOrTheFallback) {
   ASSERT_NE(p, nullptr);
   EXPECT_TRUE(inside(arena, p, 1 << 20));
   ts_heap_destroy(heap);
+}
+
+// ---- Arenas from the options -----------------------------------------------------------------
+
+// The child process of the tests below (TESSERA_TEST_ARENA_CHILD=1), before any test runs:
+// allocates one small and one large block and says whether they lie in arena 1, which only
+// the options can have made this early.
+const bool g_arena_child_done = [] {
+  if (getenv("TESSERA_TEST_ARENA_CHILD") == nullptr) return false;
+  void* small = ts_malloc(100);
+  void* large = ts_malloc(1 << 20);
+  ts_arena_info_t info{};
+  const bool exists = ts_arena_info(1, &info);
+  printf("arena=%d pages=%d size=%zu exclusive=%d inside=%d\n", exists ? 1 : 0, info.pages,
+         info.size, info.exclusive ? 1 : 0,
+         exists && inside(info, small, 100) && inside(info, large, 1 << 20) ? 1 : 0);
+  fflush(stdout);
+  exit(0);
+}();
+
+std::string run_child(const std::string& env) {
+  std::string cmd = "env TESSERA_TEST_ARENA_CHILD=1 " + env + " /proc/" +
+                    std::to_string(getpid()) + "/exe 2>&1";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return out;
+  char line[512];
+  while (fgets(line, sizeof line, p) != nullptr) out += line;
+  EXPECT_EQ(pclose(p), 0) << out;
+  return out;
+}
+
+TEST(ArenaOptions, ReserveOsMemoryServesEveryHeapFromTheStart) {
+  std::string out = run_child("TESSERA_RESERVE_OS_MEMORY=64M TESSERA_EAGER_COMMIT=1 TESSERA_VERBOSE=1");
+  EXPECT_NE(out.find("arena=1 pages=0 size=67108864 exclusive=0 inside=1"), std::string::npos) << out;
+  EXPECT_NE(out.find("tessera: arena 1: 64 MiB at "), std::string::npos) << out;
+}
+
+TEST(ArenaOptions, LargeOsPagesBringArenasOfArenaReserveBytes) {
+  HugetlbPool pool(0);  // none: the arena falls back and says so
+  std::string out = run_child("TESSERA_LARGE_OS_PAGES=1 TESSERA_ARENA_RESERVE=96M TESSERA_VERBOSE=1");
+  EXPECT_NE(out.find("size=100663296 exclusive=0 inside=1"), std::string::npos) << out;
+  if (pool.ok()) EXPECT_NE(out.find("(2 MiB pages not available)"), std::string::npos) << out;
+}
+
+TEST(ArenaOptions, ReserveHugeOsPagesFallsBackWithoutThem) {
+  std::string out = run_child("TESSERA_RESERVE_HUGE_OS_PAGES=1 TESSERA_VERBOSE=1");
+  EXPECT_NE(out.find("size=1073741824 exclusive=0 inside=1"), std::string::npos) << out;
+  if (access("/sys/kernel/mm/hugepages/hugepages-1048576kB", F_OK) != 0)
+    EXPECT_NE(out.find("(1 GiB pages not available)"), std::string::npos) << out;
 }
 
 }  // namespace
