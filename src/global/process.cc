@@ -13,6 +13,7 @@
 #include "global/thread.h"
 #include "mem/arena.h"
 #include "mem/huge.h"
+#include "mem/memory_stats.h"
 #include "mem/segment.h"
 #include "platform/os.h"
 #include "tessera/tessera.h"
@@ -71,11 +72,18 @@ __attribute__((destructor)) void at_process_exit() {
   process_init();
   if (g_options.show_stats.load(std::memory_order_relaxed) != 0) stats_print(nullptr, nullptr);
   if (g_options.destroy_on_exit.load(std::memory_order_relaxed) != 0) {
+    size_t before = g_memory_stats.committed.load(std::memory_order_relaxed);
     if (Heap* heap = thread_heap(); heap != nullptr && !t_inside_allocator) {
       ReentryGuard guard;
       heap->collect(true);
     }
     huge_cache_purge(0, 0, true);
+    if (g_options.verbose) {
+      Message m;
+      m.text("tessera: at exit: committed ").num(before >> 10).text(" KiB -> ")
+          .num(g_memory_stats.committed.load(std::memory_order_relaxed) >> 10).text(" KiB\n");
+      output_message(m);
+    }
   }
 }
 

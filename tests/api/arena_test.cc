@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -234,6 +235,12 @@ TEST(Arena, OneGibPagesOrTheFallback) {
 // the options can have made this early.
 const bool g_arena_child_done = [] {
   if (getenv("TESSERA_TEST_ARENA_CHILD") == nullptr) return false;
+  if (getenv("TESSERA_TEST_ARENA_CHILD_CHURN") != nullptr) {  // leaves 64 MiB free at exit
+    std::vector<void*> blocks;
+    for (int i = 0; i < 64; i++) blocks.push_back(ts_malloc(1 << 20));
+    for (void* b : blocks) memset(b, 1, 1 << 20);
+    for (void* b : blocks) ts_free(b);
+  }
   void* small = ts_malloc(100);
   void* large = ts_malloc(1 << 20);
   ts_arena_info_t info{};
@@ -275,6 +282,18 @@ TEST(ArenaOptions, ReserveHugeOsPagesFallsBackWithoutThem) {
   EXPECT_NE(out.find("size=1073741824 exclusive=0 inside=1"), std::string::npos) << out;
   if (access("/sys/kernel/mm/hugepages/hugepages-1048576kB", F_OK) != 0)
     EXPECT_NE(out.find("(1 GiB pages not available)"), std::string::npos) << out;
+}
+
+TEST(ArenaOptions, DestroyOnExitGivesFreeMemoryBack) {
+  std::string out = run_child(
+      "TESSERA_TEST_ARENA_CHILD_CHURN=1 TESSERA_DESTROY_ON_EXIT=1 TESSERA_VERBOSE=1");
+  size_t before = 0, after = 0;
+  size_t at = out.find("tessera: at exit: committed ");
+  ASSERT_NE(at, std::string::npos) << out;
+  ASSERT_EQ(sscanf(out.c_str() + at, "tessera: at exit: committed %zu KiB -> %zu KiB", &before,
+                   &after), 2) << out;
+  EXPECT_GE(before, 60u << 10);  // the 64 MiB freed just before exit were still held
+  EXPECT_LT(after, 8u << 10);
 }
 
 }  // namespace
