@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "api/checked_alloc.h"
 #include "api/fast_path.h"
 #include "config/options.h"
 #include "mem/memory_stats.h"
@@ -48,6 +49,7 @@ namespace {
 using namespace tessera::api;
 
 size_t usable_size(const void* p) {
+  if constexpr (kCheckedBlocks) return checked_usable_size(p);
   if (p == nullptr) return 0;
   Page* page = page_of(p);
   if (page == nullptr || page->block_size == 0) return 0;
@@ -85,7 +87,8 @@ void* aligned_alloc_impl(size_t size, size_t alignment, bool zero) {
   void* p;
   {
     ReentryGuard guard;
-    p = heap->malloc_aligned(size, alignment);
+    p = kCheckedBlocks ? checked_malloc_aligned(heap, size, alignment)
+                       : heap->malloc_aligned(size, alignment);
   }
   if (p == nullptr) {
     errno = ENOMEM;
@@ -116,9 +119,30 @@ bool expand_in_place(void* p, size_t size) {
 }
 
 // Moves p's contents into a new block from `allocate` when it does not fit in place.
+// Checked builds always move: the new block gets its own header and canary, and the old one is
+// checked as it is freed.
+template <typename Allocate>
+void* checked_realloc(void* p, size_t size, Allocate allocate) {
+  size_t old = checked_realloc_source(p);
+  if (old == kNotLive) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  if (size == 0) {
+    free_fast(p);
+    return nullptr;
+  }
+  void* q = allocate(size);
+  if (q == nullptr) return nullptr;  // errno set; p untouched
+  memcpy(q, p, size < old ? size : old);
+  free_fast(p);
+  return q;
+}
+
 template <typename Allocate>
 void* realloc_impl(void* p, size_t size, size_t alignment, Allocate allocate) {
   if (p == nullptr) return allocate(size);
+  if constexpr (kCheckedBlocks) return checked_realloc(p, size, allocate);
   if (size == 0) {
     free_fast(p);
     return nullptr;
@@ -234,6 +258,7 @@ TESSERA_API size_t ts_good_size(size_t size) noexcept {
 }
 
 TESSERA_API void ts_free_sized(void* p, size_t size) noexcept {
+  if constexpr (kCheckedBlocks) return checked_free_sized(p, size);
   if constexpr (kDebug) {
     if (p != nullptr && usable_size(p) < size) {
       report_invalid_free(p, "sized free with the wrong size");
@@ -257,6 +282,7 @@ TESSERA_API void* ts_expand(void* p, size_t size) noexcept {
   if (p == nullptr) return nullptr;
   size_t usable = usable_size(p);
   if (usable == 0) return nullptr;
+  if constexpr (kCheckedBlocks) return size <= usable ? p : nullptr;  // the canary stays put
   return size <= usable || expand_in_place(p, size) ? p : nullptr;
 }
 

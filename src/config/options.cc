@@ -51,6 +51,7 @@ void options_init() {
   read_uint("TESSERA_PURGE_DELAY", &g_options.purge_delay_ms);
   read_bool("TESSERA_SHOW_ERRORS", &g_options.show_errors);
   read_uint("TESSERA_MAX_ERRORS", &g_options.max_errors);
+  read_bool("TESSERA_ABORT_ON_ERROR", &g_options.abort_on_error);
   read_bool("TESSERA_VERBOSE", &g_options.verbose);
 }
 

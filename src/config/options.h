@@ -4,12 +4,15 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "config/build_mode.h"
+
 namespace tessera {
 
 struct Options {
   uint64_t purge_delay_ms = 250;  // free memory unused this long goes back to the OS
   bool show_errors = true;        // print detected errors (invalid frees …) to stderr
   uint32_t max_errors = 32;       // stop printing after this many
+  bool abort_on_error = kAbortOnErrorDefault;  // after a detected error (debug/report.h)
   bool verbose = false;           // say what tessera set up, on stderr
 };
 

@@ -2,8 +2,9 @@
 // blocks, large blocks, the full list, remote frees, purging, abandonment and reclaim.
 #include "mem/heap.h"
 
-#include "base/message.h"
 #include "config/options.h"
+#include "debug/report.h"
+#include "mem/free_list.h"
 #include "mem/huge.h"
 #include "mem/segment_map.h"
 #include "platform/os.h"
@@ -24,7 +25,7 @@ void free_remote(Page* page, Block* block) {
   Heap* owner = page->heap.load(std::memory_order_acquire);
   uintptr_t old = page->thread_free.load(std::memory_order_relaxed);
   do {
-    block->next = (Block*)(old & ~kNotifyBit);
+    block_set_next(page, block, (Block*)(old & ~kNotifyBit));
   } while (!page->thread_free.compare_exchange_weak(old, (uintptr_t)block,
                                                     std::memory_order_release,
                                                     std::memory_order_relaxed));
@@ -33,12 +34,7 @@ void free_remote(Page* page, Block* block) {
 }
 
 void report_invalid_free(const void* p, const char* what) {
-  static std::atomic<uint32_t> reported{0};
-  if (!g_options.show_errors) return;
-  if (reported.fetch_add(1, std::memory_order_relaxed) >= g_options.max_errors) return;
-  Message m;
-  m.text("tessera: error: ").text(what).text(" of block ").ptr(p).text("\n");
-  os::write_stderr(m.data(), m.size());
+  report_block_error(what, p, kSizeUnknown);
 }
 
 void Heap::init() {
@@ -71,7 +67,7 @@ void* Heap::malloc_generic(size_t size) {
     Page* page = find_page(size_class_of(size));
     if (page == nullptr) return nullptr;
     Block* block = page->free;
-    page->free = block->next;
+    page->free = block_next(page, block);
     page->used++;
     return block;
   }
@@ -114,8 +110,10 @@ Page* Heap::fresh_page(unsigned size_class) {
   bool clean;
   Page* page = alloc_span(slices, &clean);
   if (page == nullptr) return nullptr;
-  page_init(page, this, size_class, block_size, slice_address(segment_of_page(page), page),
-            slices << kSliceShift);
+  Segment* seg = segment_of_page(page);
+  uint8_t* start = slice_address(seg, page);
+  page_init(page, this, size_class, block_size, start, slices << kSliceShift);
+  forget_freed_blocks(seg->block_bits, (size_t)(start - (uint8_t*)seg), slices << kSliceShift);
   page_extend(page);
   pages[size_class].push_front(page);
   update_direct(size_class);
@@ -207,7 +205,7 @@ void Heap::free_local_slow(Page* page, Block* block) {
     free_large(page);
     return;
   }
-  block->next = page->local_free;
+  block_set_next(page, block, page->local_free);
   page->local_free = block;
   page->local_freed++;
   if (page->in_full) move_from_full(page);

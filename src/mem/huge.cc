@@ -4,6 +4,7 @@
 #include "base/bits.h"
 #include "base/spinlock.h"
 #include "mem/memory_stats.h"
+#include "mem/metadata_guard.h"
 #include "mem/segment.h"
 #include "mem/segment_map.h"
 #include "platform/os.h"
@@ -77,6 +78,7 @@ void* huge_alloc(size_t size, size_t alignment, bool* zeroed) {
       os::unmap(seg, need);
       return nullptr;
     }
+    metadata_guard(seg);
     seg->size = need;
     seg->meta_slices = (uint32_t)kSegmentMetaSlices;
     seg->huge = true;

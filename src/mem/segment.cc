@@ -4,6 +4,7 @@
 
 #include "base/spinlock.h"
 #include "mem/memory_stats.h"
+#include "mem/metadata_guard.h"
 #include "mem/segment_map.h"
 #include "platform/os.h"
 
@@ -137,6 +138,7 @@ bool SegmentSpace::add_segment(Heap* owner) {
     os::unmap(mem, kSegmentSize);
     return false;
   }
+  metadata_guard(seg);
   seg->size = kSegmentSize;
   seg->meta_slices = (uint32_t)kSegmentMetaSlices;
   seg->heap.store(owner, std::memory_order_relaxed);

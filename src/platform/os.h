@@ -16,6 +16,10 @@ void unmap(void* p, size_t size);
 // Gives the physical pages of [p, p+size) back to the OS; the range stays mapped and reads as
 // zero afterwards. p and size must be page-aligned.
 void purge(void* p, size_t size);
+// Makes [p, p+size) inaccessible (a guard page); p and size page-aligned. False if refused.
+bool protect_none(void* p, size_t size);
+// 64 random bits from the kernel (getrandom), mixed with the clock if that fails.
+uint64_t random_u64();
 // OS page size (4 KiB on x86-64 Linux).
 size_t page_size();
 // A monotonic clock in milliseconds, cheap enough for slow paths (vDSO, coarse).

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +38,26 @@ void purge(void* p, size_t size) {
   int saved_errno = errno;
   ::madvise(p, size, MADV_DONTNEED);
   errno = saved_errno;
+}
+
+bool protect_none(void* p, size_t size) {
+  int saved_errno = errno;
+  bool ok = ::mprotect(p, size, PROT_NONE) == 0;
+  errno = saved_errno;
+  return ok;
+}
+
+uint64_t random_u64() {
+  uint64_t v = 0;
+  int saved_errno = errno;
+  ssize_t n = ::getrandom(&v, sizeof v, GRND_NONBLOCK);
+  errno = saved_errno;
+  if (n != (ssize_t)sizeof v) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    v ^= (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15u ^ (uint64_t)(uintptr_t)&v;
+  }
+  return v;
 }
 
 size_t page_size() { return 4096; }
