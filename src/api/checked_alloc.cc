@@ -5,7 +5,6 @@
 #include <errno.h>
 
 #include "api/checked_alloc.h"
-#include "secure/block_check.h"
 #include "secure/heap_check.h"
 
 namespace tessera::api {
@@ -66,7 +65,8 @@ void* checked_malloc_aligned(Heap* heap, size_t size, size_t alignment) {
 
 size_t checked_usable_size(const void* p) {
   if (p == nullptr) return 0;
-  return block_live_size(page_of(p), p);
+  size_t n = block_requested_size(page_of(p), p);
+  return n == kNotLive ? 0 : usable_of(n);
 }
 
 size_t checked_realloc_source(void* p) {
@@ -76,11 +76,10 @@ size_t checked_realloc_source(void* p) {
 
 void checked_free_sized(void* p, size_t size) {
   if (p == nullptr) return;
-  // A block of 0 bytes and a pointer that is not live both read 0: checked_free tells them
-  // apart.
-  size_t live = checked_usable_size(p);
-  if (live != 0 && size != live) {
-    report_block_error("sized delete with the wrong size", p, live, "freed as size ", size, "");
+  size_t requested = block_requested_size(page_of(p), p);
+  if (requested != kNotLive && size != requested) {
+    report_block_error("sized delete with the wrong size", p, requested, "freed as size ", size,
+                       "");
     return;  // leaked
   }
   checked_free(p);

@@ -5,14 +5,13 @@
 #include <stddef.h>
 
 #include "api/fast_path.h"
+#include "secure/block_check.h"
 
 namespace tessera::api {
 
-inline constexpr size_t kNotLive = SIZE_MAX;
-
 // A checked block of `size` bytes aligned to `alignment` (> 16), from heap.
 void* checked_malloc_aligned(Heap* heap, size_t size, size_t alignment);
-// The requested size of live block p; 0 when p is not a live block (nothing reported).
+// The bytes live block p may use; 0 when p is not a live block (nothing reported).
 size_t checked_usable_size(const void* p);
 // Validates p as the block a realloc moves from (reporting errors): its requested size, or
 // kNotLive.

@@ -74,7 +74,7 @@ void report_not_live(const Page* page, const void* p, BlockOp op, bool was_freed
 // The canary after the n bytes at user, up to the block's end: intact, or report how far an
 // overflow went.
 bool canary_intact(const uint8_t* user, uint64_t n, const uint8_t* end) {
-  const uint8_t* from = user + n;
+  const uint8_t* from = user + usable_of(n);
   if (first_not(from, end, kCanaryByte) == end) return true;
   const uint8_t* last = last_not(from, end, kCanaryByte);
   size_t reach = (size_t)(last - from);
@@ -116,7 +116,7 @@ bool block_prepare(Page* page, uint8_t* block, uint8_t* user, size_t n) {
     Header* h = header_of(user);
     h->size = n;
     h->check = header_check(user, n);
-    memset(user + n, kCanaryByte, (size_t)(end - (user + n)));
+    memset(user + usable_of(n), kCanaryByte, (size_t)(end - (user + usable_of(n))));
   }
   if constexpr (kFill) memset(user, kFreshByte, n);
   return true;
@@ -172,10 +172,10 @@ BlockInfo block_retire(Page* page, void* p, BlockOp op) {
   return BlockInfo{block, (size_t)n, true};
 }
 
-size_t block_live_size(Page* page, const void* p) {
-  if (page == nullptr) return 0;
+size_t block_requested_size(Page* page, const void* p) {
+  if (page == nullptr) return kNotLive;
   BlockInfo info = block_retire(page, (void*)p, BlockOp::kUsableSize);
-  return info.ok ? info.size : 0;
+  return info.ok ? info.size : kNotLive;
 }
 
 }  // namespace tessera

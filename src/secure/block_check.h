@@ -45,7 +45,12 @@ bool block_prepare(Page* page, uint8_t* block, uint8_t* user, size_t n);
 // Validates p before a free or realloc (reporting any error) and, for a free, retires it:
 // clears its live bit, sets its freed bit, fills it. `page` may be nullptr (not tessera's).
 BlockInfo block_retire(Page* page, void* p, BlockOp op);
-// The requested size of live block p without changing anything; 0 when p is not live.
-size_t block_live_size(Page* page, const void* p);
+inline constexpr size_t kNotLive = SIZE_MAX;
+// The requested size of live block p without changing anything (nothing reported), or
+// kNotLive.
+size_t block_requested_size(Page* page, const void* p);
+// The bytes a block of n requested bytes may use: malloc(0) still gets one, as the C
+// library's usable sizes promise (the canary starts after it).
+constexpr size_t usable_of(size_t n) { return n != 0 ? n : 1; }
 
 }  // namespace tessera
