@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 
 jobs=${TESSERA_JOBS:-2}
 builds=${TESSERA_TEST_BUILDS:-test asan tsan secure debug}
-san_labels='^(unit|api|stress)$'  # override/consumer need the uninstrumented .so
+san_labels='^(unit|api|stress|fuzz)$'  # override/consumer need the uninstrumented .so
 mode_labels='^(unit|api|stress|security|override)$'  # consumer installs and wants libtessera.so
 
 # Stop at the first report, with a stack, so a failure names its cause in the test's output.

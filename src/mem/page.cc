@@ -13,7 +13,7 @@ namespace {
 // predictable from the last one. A thread-local xorshift seeded from the secret: no locks.
 inline constinit thread_local uint64_t t_carve_random = 0;
 
-uint32_t carve_random() {
+[[maybe_unused]] uint32_t carve_random() {
   uint64_t x = t_carve_random;
   if (x == 0) x = mix64(g_secret.key ^ (uintptr_t)&t_carve_random) | 1;
   x ^= x << 13;
@@ -24,7 +24,7 @@ uint32_t carve_random() {
 }
 
 // Links `count` blocks from `first` onto page->free in a random order.
-void carve_shuffled(Page* page, uint8_t* first, size_t count) {
+[[maybe_unused]] void carve_shuffled(Page* page, uint8_t* first, size_t count) {
   constexpr size_t kMaxBatch = kExtendBytes / 16;
   uint16_t order[kMaxBatch];
   for (size_t i = 0; i < count; i++) order[i] = (uint16_t)i;
