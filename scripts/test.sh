@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test.sh — builds tessera from scratch three ways and runs the test suites in each:
+# test.sh — builds tessera from scratch five ways and runs the test suites in each:
 #
 #   build/test   g++, RelWithDebInfo, TESSERA_DEBUG=ON              every test
 #   build/asan   clang 14, ASan + UBSan (TESSERA_SANITIZE=address)  the api and stress suites
@@ -9,7 +9,7 @@
 #                                                                   which looks for libtessera.so)
 #
 # The sanitizer builds select tests by ctest label (unit, api, stress); while no test carries a label
-# they run every test. All three builds run even when one fails, so one run shows everything;
+# they run every test. All builds run even when one fails, so one run shows everything;
 # the script exits non-zero when any build or test failed. Called by `make test`.
 #
 # Environment: TESSERA_JOBS (default 2), TESSERA_TEST_BUILDS (default "test asan tsan"),

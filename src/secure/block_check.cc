@@ -35,8 +35,15 @@ struct Header {
 };
 Header* header_of(const void* user) { return (Header*)((uint8_t*)user - sizeof(Header)); }
 
-// First byte in [from, to) that is not `value`, or `to`.
+// First byte in [from, to) that is not `value`, or `to`. Eight bytes at a time: the canary
+// is checked on every free.
 const uint8_t* first_not(const uint8_t* from, const uint8_t* to, uint8_t value) {
+  const uint64_t word = 0x0101010101010101u * value;
+  for (; to - from >= 8; from += 8) {
+    uint64_t w;
+    memcpy(&w, from, 8);
+    if (w != word) break;
+  }
   while (from < to && *from == value) from++;
   return from;
 }
