@@ -3,9 +3,9 @@
 // builds only (config/build_mode.h): in release builds BlockBits is empty and costs nothing.
 //
 // Kept in the segment's metadata slices, apart from user data, so an overflow cannot forge
-// them. They make double and invalid frees certain: a free of a pointer whose live bit is
-// clear is an error, and the freed bit tells a double free from a pointer never handed out.
-// Any thread may flip a bit (remote frees): the words are atomic. Layer mem/.
+// them. They make double and invalid frees certain: a free of a pointer that is not live is
+// an error, and the freed state tells a double free from a pointer never handed out. Any
+// thread may change a state (remote frees): the words are atomic. Layer mem/.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -19,29 +19,52 @@ namespace tessera {
 inline constexpr size_t kGranuleShift = 4;
 inline constexpr size_t kSegmentGranules = kSegmentSize >> kGranuleShift;
 
+// Two bits per granule, side by side in one word (live, then freed), so that every change of
+// state is one atomic operation.
 struct BlockBitsStorage {
-  std::atomic<uint64_t> live[kSegmentGranules / 64];
-  std::atomic<uint64_t> freed[kSegmentGranules / 64];
+  std::atomic<uint64_t> state[kSegmentGranules / 32];
 };
-// Release builds: no storage (the segment does not grow); code that names the bitmaps still
+// Release builds: no storage (the segment does not grow); code that names the bitmap still
 // compiles, and granule lookups there say "no bit" before any is touched.
 struct NoBlockBits {
-  static inline std::atomic<uint64_t> live[1];
-  static inline std::atomic<uint64_t> freed[1];
+  static inline std::atomic<uint64_t> state[1];
 };
 using BlockBits = std::conditional_t<kCheckedBlocks, BlockBitsStorage, NoBlockBits>;
 
-// Bit `i` of a bitmap: set or clear it, returning its previous value.
-inline bool bit_set(std::atomic<uint64_t>* map, size_t i) {
-  uint64_t mask = (uint64_t)1 << (i & 63);
-  return (map[i >> 6].fetch_or(mask, std::memory_order_acq_rel) & mask) != 0;
+enum class BlockState : uint8_t { kNever = 0, kLive = 1, kFreed = 2 };
+
+inline constexpr unsigned bit_shift(size_t i) { return (unsigned)(i % 32) * 2; }
+
+template <typename Bits>
+BlockState block_state(const Bits& bits, size_t i) {
+  uint64_t w = bits.state[i / 32].load(std::memory_order_acquire);
+  return (BlockState)((w >> bit_shift(i)) & 3);
 }
-inline bool bit_clear(std::atomic<uint64_t>* map, size_t i) {
-  uint64_t mask = (uint64_t)1 << (i & 63);
-  return (map[i >> 6].fetch_and(~mask, std::memory_order_acq_rel) & mask) != 0;
+
+// Granule i was just handed out: live, no longer freed. Returns whether it had been freed.
+template <typename Bits>
+bool mark_live(Bits& bits, size_t i) {
+  std::atomic<uint64_t>& word = bits.state[i / 32];
+  uint64_t old = word.load(std::memory_order_relaxed);
+  uint64_t desired;
+  do {
+    desired = (old & ~((uint64_t)3 << bit_shift(i))) | ((uint64_t)1 << bit_shift(i));
+  } while (!word.compare_exchange_weak(old, desired, std::memory_order_acq_rel));
+  return (old >> bit_shift(i)) & 2;
 }
-inline bool bit_test(const std::atomic<uint64_t>* map, size_t i) {
-  return (map[i >> 6].load(std::memory_order_acquire) >> (i & 63)) & 1;
+
+// Granule i is being freed: if it is live it becomes freed. Returns the state it had, so that
+// of two threads freeing one block at once exactly one sees kLive.
+template <typename Bits>
+BlockState mark_freed(Bits& bits, size_t i) {
+  std::atomic<uint64_t>& word = bits.state[i / 32];
+  uint64_t old = word.load(std::memory_order_relaxed);
+  uint64_t desired;
+  do {
+    if (((old >> bit_shift(i)) & 3) != (uint64_t)BlockState::kLive) break;
+    desired = (old & ~((uint64_t)3 << bit_shift(i))) | ((uint64_t)2 << bit_shift(i));
+  } while (!word.compare_exchange_weak(old, desired, std::memory_order_acq_rel));
+  return (BlockState)((old >> bit_shift(i)) & 3);
 }
 
 // A fresh page over [start, start + bytes) of segment `seg_base`: its memory may have been
@@ -50,8 +73,9 @@ inline bool bit_test(const std::atomic<uint64_t>* map, size_t i) {
 template <typename Bits>
 void forget_freed_blocks(Bits& bits, size_t offset_in_segment, size_t bytes) {
   if constexpr (kCheckedBlocks) {
+    // Nothing in a fresh page is live either, so whole words can be cleared.
     size_t first = offset_in_segment >> kGranuleShift, last = first + (bytes >> kGranuleShift);
-    for (size_t w = first / 64; w < last / 64; w++) bits.freed[w].store(0, std::memory_order_relaxed);
+    for (size_t w = first / 32; w < last / 32; w++) bits.state[w].store(0, std::memory_order_relaxed);
   }
 }
 

@@ -107,17 +107,16 @@ bool block_prepare(Page* page, uint8_t* block, uint8_t* user, size_t n) {
   uint8_t* end = block_end(page, block);
   size_t g = granule_of(page, user);
   if (g != kNoGranule) {
-    bool was_freed = bit_clear(bits_of(page).freed, g);
+    bool was_freed = mark_live(bits_of(page), g);
     if (kFill && was_freed && page->kind == PageKind::kSmall) {
       const uint8_t* bad = first_not(user, end, kFreedByte);
       if (bad != end) {
         uint64_t size = kPadding ? header_of(user)->check : kSizeUnknown;
         report_block_error("write after free", user, size, "byte ", (uint64_t)(bad - user),
                            " was written after the block was freed");
-        return false;  // leaked: never handed out again
+        return false;  // leaked (it stays "live"): never handed out again
       }
     }
-    bit_set(bits_of(page).live, g);
   }
   if constexpr (kPadding) {
     Header* h = header_of(user);
@@ -133,16 +132,17 @@ BlockInfo block_retire(Page* page, void* p, BlockOp op) {
   BlockInfo none{nullptr, 0, false};
   if (page == nullptr || page->block_size == 0 || page->kind == PageKind::kFree) {
     size_t g = page == nullptr ? kNoGranule : granule_of(page, p);
-    report_not_live(page, p, op, g != kNoGranule && bit_test(bits_of(page).freed, g));
+    report_not_live(page, p, op,
+                    g != kNoGranule && block_state(bits_of(page), g) == BlockState::kFreed);
     return none;
   }
   auto* user = (uint8_t*)p;
   size_t g = granule_of(page, p);
-  bool live = g != kNoGranule ? bit_test(bits_of(page).live, g)
-                              : page->used != 0 && user >= page->start;
-  if (!live) {
-    bool was_freed = g != kNoGranule ? bit_test(bits_of(page).freed, g) : page->used == 0;
-    report_not_live(page, p, op, was_freed);
+  BlockState state = g != kNoGranule ? block_state(bits_of(page), g)
+                     : page->used != 0       ? BlockState::kLive
+                                             : BlockState::kFreed;
+  if (state != BlockState::kLive) {
+    report_not_live(page, p, op, state == BlockState::kFreed);
     return none;
   }
   uint8_t* block = containing_block(page, p);
@@ -166,13 +166,10 @@ BlockInfo block_retire(Page* page, void* p, BlockOp op) {
     if (op != BlockOp::kUsableSize && !canary_intact(user, n, end)) return none;
   }
   if (op != BlockOp::kFree) return BlockInfo{block, (size_t)n, true};
-  // Another thread may be freeing it at the same moment: only one clears the live bit.
-  if (g != kNoGranule) {
-    if (!bit_clear(bits_of(page).live, g)) {
-      report_not_live(page, p, op, true);
-      return none;
-    }
-    bit_set(bits_of(page).freed, g);
+  // Another thread may be freeing it at the same moment: only one sees it live.
+  if (g != kNoGranule && mark_freed(bits_of(page), g) != BlockState::kLive) {
+    report_not_live(page, p, op, true);
+    return none;
   }
   if constexpr (kPadding) header_of(user)->check = n;  // the size survives the list link
   if constexpr (kFill) memset(user, kFreedByte, (size_t)(end - user));
