@@ -53,18 +53,25 @@ bool mark_live(Bits& bits, size_t i) {
   return (old >> bit_shift(i)) & 2;
 }
 
-// Granule i is being freed: if it is live it becomes freed. Returns the state it had, so that
-// of two threads freeing one block at once exactly one sees kLive.
+// Granule i is being freed: if it is live it becomes `to` (kFreed, or kNever where a freed
+// state could go stale, see secure/block_check.cc). Returns the state it had, so that of two
+// threads freeing one block at once exactly one sees kLive.
 template <typename Bits>
-BlockState mark_freed(Bits& bits, size_t i) {
+BlockState mark_freed(Bits& bits, size_t i, BlockState to) {
   std::atomic<uint64_t>& word = bits.state[i / 32];
   uint64_t old = word.load(std::memory_order_relaxed);
   uint64_t desired;
   do {
     if (((old >> bit_shift(i)) & 3) != (uint64_t)BlockState::kLive) break;
-    desired = (old & ~((uint64_t)3 << bit_shift(i))) | ((uint64_t)2 << bit_shift(i));
+    desired = (old & ~((uint64_t)3 << bit_shift(i))) | ((uint64_t)to << bit_shift(i));
   } while (!word.compare_exchange_weak(old, desired, std::memory_order_acq_rel));
   return (BlockState)((old >> bit_shift(i)) & 3);
+}
+
+// Granule i holds no block start any more (a block reused at another address).
+template <typename Bits>
+void mark_never(Bits& bits, size_t i) {
+  bits.state[i / 32].fetch_and(~((uint64_t)3 << bit_shift(i)), std::memory_order_acq_rel);
 }
 
 // A fresh page over [start, start + bytes) of segment `seg_base`: its memory may have been

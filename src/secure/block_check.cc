@@ -107,6 +107,12 @@ bool block_prepare(Page* page, uint8_t* block, uint8_t* user, size_t n) {
   uint8_t* end = block_end(page, block);
   size_t g = granule_of(page, user);
   if (g != kNoGranule) {
+    // Only a block's usual address (after the header) keeps a freed state across reuse: a
+    // block reused at another (aligned) address forgets the usual one's, whose bytes it
+    // overwrites, and its own is never marked freed (retire below).
+    if (user != block + kHeaderBytes) {
+      mark_never(bits_of(page), granule_of(page, block + kHeaderBytes));
+    }
     bool was_freed = mark_live(bits_of(page), g);
     if (kFill && was_freed && page->kind == PageKind::kSmall) {
       const uint8_t* bad = first_not(user, end, kFreedByte);
@@ -167,7 +173,8 @@ BlockInfo block_retire(Page* page, void* p, BlockOp op) {
   }
   if (op != BlockOp::kFree) return BlockInfo{block, (size_t)n, true};
   // Another thread may be freeing it at the same moment: only one sees it live.
-  if (g != kNoGranule && mark_freed(bits_of(page), g) != BlockState::kLive) {
+  BlockState to = user == block + kHeaderBytes ? BlockState::kFreed : BlockState::kNever;
+  if (g != kNoGranule && mark_freed(bits_of(page), g, to) != BlockState::kLive) {
     report_not_live(page, p, op, true);
     return none;
   }
