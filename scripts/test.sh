@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# test.sh — builds tessera from scratch three ways and runs the test suites in each:
+# test.sh — builds tessera from scratch five ways and runs the test suites in each:
 #
 #   build/test   g++, RelWithDebInfo, TESSERA_DEBUG=ON              every test
 #   build/asan   clang 14, ASan + UBSan (TESSERA_SANITIZE=address)  the api and stress suites
 #   build/tsan   clang 14, TSan (TESSERA_SANITIZE=thread)           the api and stress suites
+#   build/secure g++, TESSERA_SECURE=ON (libtessera-secure)         unit, api, stress, security,
+#   build/debug  g++, Debug build type (libtessera-debug)           override (not tessera-run,
+#                                                                   which looks for libtessera.so)
 #
 # The sanitizer builds select tests by ctest label (unit, api, stress); while no test carries a label
-# they run every test. All three builds run even when one fails, so one run shows everything;
+# they run every test. All builds run even when one fails, so one run shows everything;
 # the script exits non-zero when any build or test failed. Called by `make test`.
 #
 # Environment: TESSERA_JOBS (default 2), TESSERA_TEST_BUILDS (default "test asan tsan"),
@@ -15,8 +18,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=${TESSERA_JOBS:-2}
-builds=${TESSERA_TEST_BUILDS:-test asan tsan}
-san_labels='^(unit|api|stress)$'  # override/consumer need the uninstrumented .so
+builds=${TESSERA_TEST_BUILDS:-test asan tsan secure debug}
+san_labels='^(unit|api|stress|fuzz)$'  # override/consumer need the uninstrumented .so
+mode_labels='^(unit|api|stress|security|override)$'  # consumer installs and wants libtessera.so
 
 # Stop at the first report, with a stack, so a failure names its cause in the test's output.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1}
@@ -56,7 +60,9 @@ run_build() {
   local built=$((SECONDS - t0))
 
   local select=()
-  if [ "$name" != test ]; then
+  if [ "$name" = secure ] || [ "$name" = debug ]; then
+    select=(-L "$mode_labels" -E '^override/tessera-run$')
+  elif [ "$name" != test ]; then
     # Read the labels first: with pipefail, grep -q closing the pipe early would make ctest
     # die of SIGPIPE now and then, and the check fail at random.
     local labels
@@ -97,7 +103,9 @@ for b in $builds; do
     test) run_build test ;;
     asan) run_build asan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DTESSERA_SANITIZE=address ;;
     tsan) run_build tsan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DTESSERA_SANITIZE=thread ;;
-    *) echo "test.sh: unknown build '$b' (expected test, asan, tsan)" >&2; exit 2 ;;
+    secure) run_build secure -DTESSERA_SECURE=ON ;;
+    debug) run_build debug -DCMAKE_BUILD_TYPE=Debug ;;
+    *) echo "test.sh: unknown build '$b' (expected test, asan, tsan, secure, debug)" >&2; exit 2 ;;
   esac
 done
 

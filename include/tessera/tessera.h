@@ -250,6 +250,8 @@ typedef enum ts_option_e {
   ts_option_limit_os_memory,       /* bytes: cap on the memory tessera maps (0: none); past
                                       it allocations return NULL with ENOMEM */
   ts_option_destroy_on_exit,       /* bool: give all memory back at process exit */
+  ts_option_abort_on_error,        /* bool: abort after a detected memory error (default: on in
+                                      the secure and debug libraries, off in release) */
   ts_option_count_                 /* the number of options (not an option) */
 } ts_option_t;
 

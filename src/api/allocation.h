@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "api/checked_alloc.h"
 #include "api/fast_path.h"
 
 namespace tessera::api {
@@ -19,6 +20,7 @@ inline bool mul_overflows(size_t a, size_t b, size_t* out) {
 // Bytes usable in the block at p (an interior aligned pointer counts from p); 0 when p is not
 // a block in use.
 inline size_t usable_size(const void* p) {
+  if constexpr (kCheckedBlocks) return checked_usable_size(p);
   if (p == nullptr) return 0;
   Page* page = page_of(p);
   if (page == nullptr || page->block_size == 0) return 0;
@@ -60,7 +62,8 @@ inline void* aligned_alloc_impl(Heap* heap, size_t size, size_t alignment, bool 
   void* p;
   {
     ReentryGuard guard;
-    p = heap->malloc_aligned(size, alignment);
+    p = kCheckedBlocks ? checked_malloc_aligned(heap, size, alignment)
+                       : heap->malloc_aligned(size, alignment);
   }
   if (p == nullptr) {
     errno = ENOMEM;
@@ -83,6 +86,26 @@ inline bool expand_in_place(Heap* heap, void* p, size_t size) {
   return heap->grow_large_in_place(page, size);
 }
 
+// Checked builds always move: the new block gets its own header and canary, and the old one is
+// checked as it is freed.
+template <typename Allocate>
+void* checked_realloc(void* p, size_t size, Allocate allocate) {
+  size_t old = checked_realloc_source(p);
+  if (old == kNotLive) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  if (size == 0) {
+    free_fast(p);
+    return nullptr;
+  }
+  void* q = allocate(size);
+  if (q == nullptr) return nullptr;  // errno set; p untouched
+  memcpy(q, p, size < old ? size : old);
+  free_fast(p);
+  return q;
+}
+
 // realloc with glibc's semantics; a block that moves is reallocated from `heap` with
 // `alignment` (16 for plain realloc).
 inline void* realloc_impl(Heap* heap, void* p, size_t size, size_t alignment) {
@@ -91,6 +114,7 @@ inline void* realloc_impl(Heap* heap, void* p, size_t size, size_t alignment) {
                            : aligned_alloc_impl(heap, n, alignment, false);
   };
   if (p == nullptr) return allocate(size);
+  if constexpr (kCheckedBlocks) return checked_realloc(p, size, allocate);
   if (size == 0) {
     free_fast(p);
     return nullptr;

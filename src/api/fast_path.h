@@ -7,8 +7,10 @@
 
 #include "base/bits.h"
 #include "base/macros.h"
+#include "config/build_mode.h"
 #include "debug/guard.h"
 #include "global/thread.h"
+#include "mem/free_list.h"
 #include "mem/heap.h"
 #include "mem/huge.h"
 #include "mem/segment_map.h"
@@ -26,7 +28,6 @@ inline Page* page_of(const void* p) {
   if (seg->huge) return huge_page(seg);
   return segment_page_of(seg, a);
 }
-
 
 // The slow paths (api/malloc_api.cc): out of line, so the fast paths stay small.
 // heap may be the static empty heap: the thread's heap is then made.
@@ -47,14 +48,18 @@ TESSERA_FAST_PATH Block* page_pop(Page* page) {
     page->used -= page->local_freed;
     page->local_freed = 0;
   }
-  page->free = block->next;
+  page->free = block_next(page, block);
   page->used++;
   return block;
 }
 
+// Checked builds (config/build_mode.h) wrap both fast paths (api/checked_alloc.cc).
+TESSERA_NOINLINE void* checked_malloc(Heap* heap, size_t size);
+TESSERA_NOINLINE void checked_free(void* p);
+
 // malloc's fast path: a table load, a list pop and a counter update. heap is the calling
 // thread's default heap or one of its first-class heaps.
-TESSERA_FAST_PATH void* heap_malloc_fast(Heap* heap, size_t size) {
+TESSERA_FAST_PATH void* heap_malloc_unchecked(Heap* heap, size_t size) {
   Page* page;
   if (TESSERA_LIKELY(size <= kDirectMax)) {
     page = heap->direct[(size + 15) >> 4];
@@ -68,14 +73,10 @@ TESSERA_FAST_PATH void* heap_malloc_fast(Heap* heap, size_t size) {
   return malloc_slow(size, heap);
 }
 
-TESSERA_FAST_PATH void* malloc_fast(size_t size) { return heap_malloc_fast(t_heap, size); }
-
-
-
 // free's fast path: the owner thread pushes the block on its page's local_free list; another
 // thread pushes a plain block start onto the page's remote list. Everything else (large and
 // huge blocks of this thread, full pages, aligned or invalid pointers) takes the slow path.
-TESSERA_FAST_PATH void free_fast(void* p) {
+TESSERA_FAST_PATH void free_unchecked(void* p) {
   uintptr_t a = (uintptr_t)p;
   if (TESSERA_LIKELY(segment_map_entry(a) == 1)) {
     Page* page = segment_page_of(segment_of(a), a);
@@ -84,7 +85,7 @@ TESSERA_FAST_PATH void free_fast(void* p) {
     if (TESSERA_LIKELY(is_divisible((uint32_t)(a - (uintptr_t)page->start), page->magic))) {
       if (TESSERA_LIKELY(key == mine)) {
         auto* block = (Block*)p;
-        block->next = page->local_free;
+        block_set_next(page, block, page->local_free);
         page->local_free = block;
         page->local_freed++;
         return;
@@ -99,6 +100,17 @@ TESSERA_FAST_PATH void free_fast(void* p) {
     return;
   }
   free_generic(p);
+}
+
+// What every entry point calls: the bare fast paths, or in checked builds the checked ones.
+TESSERA_FAST_PATH void* heap_malloc_fast(Heap* heap, size_t size) {
+  if constexpr (kCheckedBlocks) return checked_malloc(heap, size);
+  return heap_malloc_unchecked(heap, size);
+}
+TESSERA_FAST_PATH void* malloc_fast(size_t size) { return heap_malloc_fast(t_heap, size); }
+TESSERA_FAST_PATH void free_fast(void* p) {
+  if constexpr (kCheckedBlocks) return checked_free(p);
+  free_unchecked(p);
 }
 
 }  // namespace tessera::api

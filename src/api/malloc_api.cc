@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/allocation.h"
+#include "api/checked_alloc.h"
 #include "api/fast_path.h"
 #include "config/options.h"
 #include "mem/memory_stats.h"
@@ -127,6 +128,7 @@ TESSERA_API size_t ts_usable_size(const void* p) noexcept { return usable_size(p
 TESSERA_API size_t ts_good_size(size_t size) noexcept { return good_size(size); }
 
 TESSERA_API void ts_free_sized(void* p, size_t size) noexcept {
+  if constexpr (kCheckedBlocks) return checked_free_sized(p, size);
   if constexpr (kDebug) {
     if (p != nullptr && usable_size(p) < size) {
       report_invalid_free(p, "sized free with the wrong size");
@@ -150,6 +152,7 @@ TESSERA_API void* ts_expand(void* p, size_t size) noexcept {
   if (p == nullptr) return nullptr;
   size_t usable = usable_size(p);
   if (usable == 0) return nullptr;
+  if constexpr (kCheckedBlocks) return size <= usable ? p : nullptr;  // the canary stays put
   return size <= usable || expand_in_place(t_heap, p, size) ? p : nullptr;
 }
 

@@ -24,6 +24,7 @@ const OptionInfo kOptionTable[kOptionCount] = {
     {"reserve_os_memory", OptionKind::kBytes, &Options::reserve_os_memory},
     {"limit_os_memory", OptionKind::kBytes, &Options::limit_os_memory},
     {"destroy_on_exit", OptionKind::kBool, &Options::destroy_on_exit},
+    {"abort_on_error", OptionKind::kBool, &Options::abort_on_error},
 };
 
 namespace {

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "config/tuning.h"
+#include "config/build_mode.h"
 
 namespace tessera {
 
@@ -26,6 +27,7 @@ struct Options {
   std::atomic<long> reserve_os_memory{0};       // bytes to reserve at start-up
   std::atomic<long> limit_os_memory{0};         // cap on bytes mapped; 0: no cap
   std::atomic<long> destroy_on_exit{0};         // unmap everything at process exit
+  std::atomic<long> abort_on_error{kAbortOnErrorDefault};  // after a detected error
 };
 
 inline constinit Options g_options;
@@ -42,7 +44,7 @@ struct OptionInfo {
   std::atomic<long> Options::*field;
 };
 
-inline constexpr size_t kOptionCount = 13;
+inline constexpr size_t kOptionCount = 14;
 extern const OptionInfo kOptionTable[kOptionCount];
 
 // Reads the TESSERA_* environment variables; called once at process start. An invalid value

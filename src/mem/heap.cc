@@ -2,9 +2,10 @@
 // blocks, large blocks, the full list, remote frees, purging, abandonment and reclaim.
 #include "mem/heap.h"
 
-#include "base/message.h"
 #include "config/options.h"
 #include "config/output.h"
+#include "debug/report.h"
+#include "mem/free_list.h"
 #include "mem/huge.h"
 #include "mem/segment_map.h"
 #include "platform/os.h"
@@ -25,7 +26,7 @@ void free_remote(Page* page, Block* block) {
   Heap* owner = page->heap.load(std::memory_order_acquire);
   uintptr_t old = page->thread_free.load(std::memory_order_relaxed);
   do {
-    block->next = (Block*)(old & ~kNotifyBit);
+    block_set_next(page, block, (Block*)(old & ~kNotifyBit));
   } while (!page->thread_free.compare_exchange_weak(old, (uintptr_t)block,
                                                     std::memory_order_release,
                                                     std::memory_order_relaxed));
@@ -35,21 +36,24 @@ void free_remote(Page* page, Block* block) {
 
 namespace {
 
-// "tessera: error: <what> <noun> 0x…", up to max_errors times per process.
-void report_error(const char* what, const char* noun, const void* p) {
+// "tessera: error: <what>: heap 0x…", up to max_errors times per process. (Misuse is refused,
+// not fatal: the call returns an error.)
+void report_heap_error(const char* what, const void* heap) {
   static std::atomic<uint32_t> reported{0};
   if (!g_options.show_errors) return;
   if (reported.fetch_add(1, std::memory_order_relaxed) >= g_options.max_errors) return;
   Message m;
-  m.text("tessera: error: ").text(what).text(noun).ptr(p).text("\n");
+  m.text("tessera: error: ").text(what).text(": heap ").ptr(heap).text("\n");
   output_error(m);
 }
 
 }  // namespace
 
-void report_invalid_free(const void* p, const char* what) { report_error(what, " of block ", p); }
+void report_invalid_free(const void* p, const char* what) {
+  report_block_error(what, p, kSizeUnknown);
+}
 
-void report_heap_misuse(const void* heap, const char* what) { report_error(what, ": heap ", heap); }
+void report_heap_misuse(const void* heap, const char* what) { report_heap_error(what, heap); }
 
 void Heap::init() {
   for (Page*& d : direct) d = &g_empty_page;
@@ -84,7 +88,7 @@ void* Heap::malloc_generic(size_t size) {
     Page* page = find_page(size_class_of(size));
     if (page == nullptr) return nullptr;
     Block* block = page->free;
-    page->free = block->next;
+    page->free = block_next(page, block);
     page->used++;
     return block;
   }
@@ -127,8 +131,10 @@ Page* Heap::fresh_page(unsigned size_class) {
   bool clean;
   Page* page = alloc_span(slices, &clean);
   if (page == nullptr) return nullptr;
-  page_init(page, this, size_class, block_size, slice_address(segment_of_page(page), page),
-            slices << kSliceShift);
+  Segment* seg = segment_of_page(page);
+  uint8_t* start = slice_address(seg, page);
+  page_init(page, this, size_class, block_size, start, slices << kSliceShift);
+  forget_freed_blocks(seg->block_bits, (size_t)(start - (uint8_t*)seg), slices << kSliceShift);
   page_extend(page);
   pages[size_class].push_front(page);
   update_direct(size_class);
@@ -231,7 +237,7 @@ void Heap::free_local_slow(Page* page, Block* block) {
     deferred_work(false);  // (as on large allocations: see malloc_generic)
     return;
   }
-  block->next = page->local_free;
+  block_set_next(page, block, page->local_free);
   page->local_free = block;
   page->local_freed++;
   if (page->in_full) move_from_full(page);

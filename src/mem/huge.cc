@@ -9,6 +9,7 @@
 #include "mem/heap.h"
 #include "mem/heap_counters.h"
 #include "mem/memory_stats.h"
+#include "mem/metadata_guard.h"
 #include "mem/segment.h"
 #include "mem/segment_map.h"
 #include "platform/os.h"

@@ -3,11 +3,57 @@
 
 #include "config/tuning.h"
 #include "mem/heap_counters.h"
+#include "mem/free_list.h"
+#include "mem/secret.h"
 
 namespace tessera {
 
+namespace {
+
+// Secure builds carve a batch in random order, so the address of the next block is not
+// predictable from the last one. A thread-local xorshift seeded from the secret: no locks.
+inline constinit thread_local uint64_t t_carve_random = 0;
+
+[[maybe_unused]] uint32_t carve_random() {
+  uint64_t x = t_carve_random;
+  if (x == 0) x = mix64(g_secret.key ^ (uintptr_t)&t_carve_random) | 1;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  t_carve_random = x;
+  return (uint32_t)(x >> 32);
+}
+
+// Links `count` blocks from `first` onto page->free in a random order.
+[[maybe_unused]] void carve_shuffled(Page* page, uint8_t* first, size_t count) {
+  constexpr size_t kMaxBatch = kExtendBytes / 16;
+  uint16_t order[kMaxBatch];
+  for (size_t i = 0; i < count; i++) order[i] = (uint16_t)i;
+  for (size_t i = count - 1; i > 0; i--) {
+    size_t j = carve_random() % (i + 1);
+    uint16_t t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  Block* next = page->free;
+  for (size_t i = 0; i < count; i++) {
+    auto* block = (Block*)(first + (size_t)order[i] * page->block_size);
+    block_set_next(page, block, next);
+    next = block;
+  }
+  page->free = next;
+}
+
+}  // namespace
+
+void report_corrupted_free_list(const Page* page, const Block* block) {
+  report_block_error("corrupted free list", block, page->block_size,
+                     "its link to the next free block was overwritten");
+}
+
 void page_init(Page* page, Heap* heap, unsigned size_class, size_t block_size, uint8_t* start,
                size_t bytes) {
+  if constexpr (kSecure || kCheckedBlocks) secret_init();
   page->free = nullptr;
   page->local_free = nullptr;
   page->local_freed = 0;
@@ -38,11 +84,15 @@ void page_extend(Page* page) {
   if (count > left) count = left;
   // Carve in address order so that consecutive mallocs return consecutive blocks.
   uint8_t* first = page->start + (size_t)page->capacity * bs;
-  uint8_t* p = first;
-  for (size_t i = 1; i < count; i++, p += bs) ((Block*)p)->next = (Block*)(p + bs);
-  ((Block*)p)->next = page->free;
-  page->free = (Block*)first;
   page->capacity += (uint32_t)count;
+  if constexpr (kSecure) {
+    carve_shuffled(page, first, count);
+    return;
+  }
+  uint8_t* p = first;
+  for (size_t i = 1; i < count; i++, p += bs) block_set_next(page, (Block*)p, (Block*)(p + bs));
+  block_set_next(page, (Block*)p, page->free);
+  page->free = (Block*)first;
 }
 
 void page_collect(Page* page) {
@@ -54,8 +104,8 @@ void page_collect(Page* page) {
     if (head) {
       uint32_t n = 1;
       Block* tail = head;
-      while (tail->next) { tail = tail->next; n++; }
-      tail->next = page->local_free;
+      while (Block* next = block_next(page, tail)) { tail = next; n++; }
+      block_set_next(page, tail, page->local_free);
       page->local_free = head;
       page->used -= n;
       counters_remote_frees(page, n);
@@ -77,8 +127,8 @@ void page_collect(Page* page) {
       page->free = page->local_free;
     } else {
       Block* tail = page->local_free;
-      while (tail->next) tail = tail->next;
-      tail->next = page->free;
+      while (Block* next = block_next(page, tail)) tail = next;
+      block_set_next(page, tail, page->free);
       page->free = page->local_free;
     }
     page->local_free = nullptr;

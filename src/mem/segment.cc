@@ -7,6 +7,7 @@
 #include "base/spinlock.h"
 #include "mem/arena.h"
 #include "mem/memory_stats.h"
+#include "mem/metadata_guard.h"
 #include "mem/segment_map.h"
 #include "platform/os.h"
 
@@ -159,6 +160,7 @@ bool SegmentSpace::add_segment(Heap* owner, int arena_id) {
     }
     return false;
   }
+  metadata_guard(seg);
   seg->size = kSegmentSize;
   seg->meta_slices = (uint32_t)kSegmentMetaSlices;
   seg->arena = arena;

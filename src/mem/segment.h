@@ -13,6 +13,7 @@
 #include "base/bits.h"
 #include "base/spinlock.h"
 #include "config/tuning.h"
+#include "mem/block_bits.h"
 #include "mem/page.h"
 
 namespace tessera {
@@ -29,9 +30,12 @@ struct Segment {
   bool huge;
   uint64_t empty_since_ms;     // when used_spans last dropped to 0
   Page slices[kSlicesPerSegment];
+  [[no_unique_address]] BlockBits block_bits;  // checked builds only (mem/block_bits.h)
 };
 
-inline constexpr size_t kSegmentMetaSlices = div_ceil(sizeof(Segment), kSliceSize);
+// Secure builds keep one OS page after the header for a guard page (mem/metadata_guard.h).
+inline constexpr size_t kSegmentMetaSlices =
+    div_ceil(sizeof(Segment) + (kSecure ? 4096 : 0), kSliceSize);
 inline constexpr size_t kSegmentUsableSlices = kSlicesPerSegment - kSegmentMetaSlices;
 
 TESSERA_FAST_PATH Segment* segment_of(uintptr_t a) {

@@ -30,6 +30,10 @@ bool purge_lazily(void* p, size_t size);
 // The process's resident set now and at its peak, in bytes (0 when unknown).
 size_t resident_bytes();
 size_t peak_resident_bytes();
+// Makes [p, p+size) inaccessible (a guard page); p and size page-aligned. False if refused.
+bool protect_none(void* p, size_t size);
+// 64 random bits from the kernel (getrandom), mixed with the clock if that fails.
+uint64_t random_u64();
 // OS page size (4 KiB on x86-64 Linux).
 size_t page_size();
 // A monotonic clock in milliseconds, cheap enough for slow paths (vDSO, coarse).

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,6 +124,13 @@ bool purge_lazily(void* p, size_t size) {
   return ok;
 }
 
+bool protect_none(void* p, size_t size) {
+  int saved_errno = errno;
+  bool ok = ::mprotect(p, size, PROT_NONE) == 0;
+  errno = saved_errno;
+  return ok;
+}
+
 size_t resident_bytes() {
   // /proc/self/statm: "size resident shared ..." in pages. read(2), no stdio: no malloc.
   int saved_errno = errno;
@@ -147,6 +155,19 @@ size_t peak_resident_bytes() {
   struct rusage usage;
   if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
   return (size_t)usage.ru_maxrss * 1024;  // KiB on Linux
+}
+
+uint64_t random_u64() {
+  uint64_t v = 0;
+  int saved_errno = errno;
+  ssize_t n = ::getrandom(&v, sizeof v, GRND_NONBLOCK);
+  errno = saved_errno;
+  if (n != (ssize_t)sizeof v) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    v ^= (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15u ^ (uint64_t)(uintptr_t)&v;
+  }
+  return v;
 }
 
 size_t page_size() { return 4096; }

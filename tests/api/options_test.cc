@@ -11,6 +11,8 @@
 #include <map>
 #include <string>
 
+#include "config/build_mode.h"  // the default of abort_on_error
+
 namespace {
 
 struct Expected {
@@ -34,6 +36,7 @@ const Expected kDefaults[] = {
     {ts_option_reserve_os_memory, "reserve_os_memory", 0, false},
     {ts_option_limit_os_memory, "limit_os_memory", 0, false},
     {ts_option_destroy_on_exit, "destroy_on_exit", 0, true},
+    {ts_option_abort_on_error, "abort_on_error", tessera::kAbortOnErrorDefault ? 1 : 0, true},
 };
 static_assert(sizeof kDefaults / sizeof kDefaults[0] == ts_option_count_);
 
@@ -88,8 +91,9 @@ TEST(ApiOptions, InvalidValuesAreRefusedWithAnError) {
             std::string::npos) << err;
   EXPECT_NE(err.find("tessera: error: ts_option_set_default: invalid value -1 for max_errors"),
             std::string::npos) << err;
-  EXPECT_NE(err.find("tessera: error: ts_option_set: unknown option 13"), std::string::npos);
-  EXPECT_NE(err.find("tessera: error: ts_option_get: unknown option 13"), std::string::npos);
+  const std::string unknown = "unknown option " + std::to_string((int)ts_option_count_);
+  EXPECT_NE(err.find("tessera: error: ts_option_set: " + unknown), std::string::npos) << err;
+  EXPECT_NE(err.find("tessera: error: ts_option_get: " + unknown), std::string::npos) << err;
   EXPECT_EQ(ts_option_get(ts_option_purge_delay), 250);
   EXPECT_EQ(ts_option_get(ts_option_max_errors), 32);
 }
@@ -111,7 +115,8 @@ struct ChildRun {
 };
 
 ChildRun run_child(const std::string& env) {
-  std::string cmd = "env TESSERA_TEST_OPTIONS_CHILD=1 " + env + " /proc/" +
+  // (Without the suite's own TESSERA_ABORT_ON_ERROR: the child sees only what a test sets.)
+  std::string cmd = "env -u TESSERA_ABORT_ON_ERROR TESSERA_TEST_OPTIONS_CHILD=1 " + env + " /proc/" +
                     std::to_string(getpid()) + "/exe 2>&1";
   ChildRun run;
   FILE* p = popen(cmd.c_str(), "r");
@@ -139,12 +144,13 @@ TEST(ApiOptionsEnvironment, EveryOptionIsRead) {
       "TESSERA_MAX_ERRORS=5 TESSERA_PURGE_DELAY=10 TESSERA_PURGE_DECOMMITS=FALSE "
       "TESSERA_ARENA_RESERVE=256M TESSERA_EAGER_COMMIT=on TESSERA_LARGE_OS_PAGES=true "
       "TESSERA_RESERVE_HUGE_OS_PAGES=2 TESSERA_RESERVE_OS_MEMORY=64KiB "
-      "TESSERA_LIMIT_OS_MEMORY=2G TESSERA_DESTROY_ON_EXIT=1");
+      "TESSERA_LIMIT_OS_MEMORY=2G TESSERA_DESTROY_ON_EXIT=1 TESSERA_ABORT_ON_ERROR=no");
   const std::map<std::string, long> want = {
       {"show_errors", 0}, {"show_stats", 1}, {"verbose", 0}, {"max_errors", 5},
       {"purge_delay", 10}, {"purge_decommits", 0}, {"arena_reserve", 256L << 20},
       {"eager_commit", 1}, {"large_os_pages", 1}, {"reserve_huge_os_pages", 2},
-      {"reserve_os_memory", 64L << 10}, {"limit_os_memory", 2L << 30}, {"destroy_on_exit", 1}};
+      {"reserve_os_memory", 64L << 10}, {"limit_os_memory", 2L << 30}, {"destroy_on_exit", 1},
+      {"abort_on_error", 0}};
   EXPECT_EQ(run.values, want) << run.output;
   EXPECT_EQ(count(run.output, "tessera: warning"), 0u) << run.output;
   // show_stats: the table at exit.

@@ -1,0 +1,44 @@
+// config/build_mode.h — the checking modes of this build, resolved once into constexpr so that
+// code asks `if constexpr (kSecure)` instead of nesting #if in the fast paths. CMake's options
+// (TESSERA_SECURE, TESSERA_PADDING, TESSERA_DEBUG_FULL, TESSERA_NO_DEBUG, the Debug build type)
+// define the TESSERA_MODE_* macros read here; see the top CMakeLists.txt.
+#pragma once
+
+namespace tessera {
+
+#if defined(TESSERA_MODE_SECURE) && TESSERA_MODE_SECURE
+// Free lists encoded with per-page keys, randomized carving, a guard page after the metadata.
+inline constexpr bool kSecure = true;
+#else
+inline constexpr bool kSecure = false;
+#endif
+
+#if defined(TESSERA_MODE_PADDING) && TESSERA_MODE_PADDING
+// A header and a canary around every block: overflows, underflows, the requested size.
+inline constexpr bool kPadding = true;
+#else
+inline constexpr bool kPadding = false;
+#endif
+
+#if defined(TESSERA_MODE_FILL) && TESSERA_MODE_FILL
+// Fresh and freed blocks filled with patterns; a freed block is checked on reuse.
+inline constexpr bool kFill = true;
+#else
+inline constexpr bool kFill = false;
+#endif
+
+#if defined(TESSERA_MODE_DEBUG_FULL) && TESSERA_MODE_DEBUG_FULL
+// The heap's invariants checked on every operation.
+inline constexpr bool kDebugFull = true;
+#else
+inline constexpr bool kDebugFull = false;
+#endif
+
+// Every block goes through secure/checked.cc, which knows which blocks are live: double and
+// invalid frees are certain, not guessed. Release builds keep the bare fast paths.
+inline constexpr bool kCheckedBlocks = kSecure || kPadding || kFill || kDebugFull;
+
+// Checked builds abort on a detected error by default; release builds report and go on.
+inline constexpr bool kAbortOnErrorDefault = kCheckedBlocks;
+
+}  // namespace tessera

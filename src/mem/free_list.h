@@ -1,0 +1,59 @@
+// mem/free_list.h — how a free block stores its successor. Every read and write of a free
+// list's links goes through these two functions. Layer mem/.
+//
+// Release builds store the plain pointer. Secure builds store
+//     rotl(next ^ page_key, r) + key,   page_key = key ^ page address * odd constant
+// so every page has its own key, a stored value leaks neither the pointer nor another page's
+// key, and a forged or overwritten link decodes to an address outside the page: block_next
+// then reports "corrupted free list" and the list ends there (its rest is leaked, never
+// followed).
+#pragma once
+#include <cstdint>
+
+#include "base/macros.h"
+#include "config/build_mode.h"
+#include "debug/report.h"
+#include "mem/page.h"
+#include "mem/secret.h"
+
+namespace tessera {
+
+TESSERA_FAST_PATH uint64_t free_list_key(const Page* page) {
+  return g_secret.key ^ ((uintptr_t)page * 0x9e3779b97f4a7c15u);
+}
+
+TESSERA_FAST_PATH uint64_t rotl64(uint64_t x, uint64_t r) {
+  return (x << (r & 63)) | (x >> ((64 - r) & 63));
+}
+
+TESSERA_FAST_PATH void block_set_next(const Page* page, Block* block, Block* next) {
+  if constexpr (kSecure) {
+    uint64_t k = free_list_key(page);
+    block->next = (Block*)(rotl64((uintptr_t)next ^ k, g_secret.shift) + g_secret.key);
+  } else {
+    block->next = next;
+  }
+}
+
+TESSERA_SLOW_PATH void report_corrupted_free_list(const Page* page, const Block* block);
+
+// The successor of free block `block` of page; in secure builds nullptr (after reporting)
+// when the stored link does not decode to a block of this page.
+TESSERA_FAST_PATH Block* block_next(const Page* page, const Block* block) {
+  if constexpr (kSecure) {
+    uint64_t k = free_list_key(page);
+    uint64_t stored = (uintptr_t)block->next - g_secret.key;
+    uintptr_t next = rotl64(stored, 64 - (g_secret.shift & 63)) ^ k;
+    uintptr_t offset = next - (uintptr_t)page->start;
+    if (TESSERA_UNLIKELY(next != 0 && (offset >= (uint64_t)page->reserved * page->block_size ||
+                                       !is_divisible((uint32_t)offset, page->magic)))) {
+      report_corrupted_free_list(page, block);
+      return nullptr;
+    }
+    return (Block*)next;
+  } else {
+    return block->next;
+  }
+}
+
+}  // namespace tessera

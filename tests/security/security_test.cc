@@ -1,0 +1,211 @@
+// Deliberate memory errors, one test each, run against whichever mode the library was built in
+// (config/build_mode.h):
+//   checked builds (secure, debug): a death test asserting the exact error line
+//   release: errors release detects (invalid and interior frees) must be reported and leave the
+//            heap intact; errors it cannot see cheaply are skipped, saying so.
+// Not covered: use of a heap after destroy (first-class heaps do not exist yet).
+#include <gtest/gtest.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <string>
+#include <vector>
+
+#include "config/build_mode.h"
+#include "config/options.h"
+#include "config/size_classes.h"
+#include "support/block_pattern.h"
+#include "support/common.h"
+#include "tessera/tessera.h"
+
+namespace {
+
+using tessera::kCheckedBlocks;
+
+constexpr size_t kSize = 100;
+
+// The exact error line as a regular expression: everything literal but the block address.
+std::string error_line(const std::string& kind, const void* block, const std::string& rest) {
+  char address[32];
+  snprintf(address, sizeof address, "%p", block);
+  std::string line = "tessera: error: " + kind + " of block " + address + rest + "\n";
+  std::string regex;
+  for (char c : line) {
+    if (strchr("()[]{}.*+?^$|\\", c) != nullptr) regex += '\\';
+    regex += c;
+  }
+  return regex;
+}
+
+std::string sized(size_t n) { return " (size " + std::to_string(n) + ")"; }
+
+// After an error release detected: many blocks of many sizes still come back whole.
+void expect_heap_intact() {
+  std::vector<std::pair<void*, size_t>> blocks;
+  for (size_t i = 0; i < 2000; i++) {
+    size_t n = 1 + (tessera_test::mix64(i) % 4096);
+    void* p = ts_malloc(n);
+    ASSERT_NE(p, nullptr);
+    tessera_test::fill_block(p, n);
+    blocks.emplace_back(p, n);
+  }
+  for (auto& [p, n] : blocks) {
+    EXPECT_TRUE(tessera_test::BlockIntact(p, n));
+    ts_free(p);
+  }
+}
+
+// Runs `error` in a child: in checked builds it must die printing `line`; in release it must
+// print `release_line` (empty: nothing) and exit 0 with the heap intact afterwards.
+template <typename Error>
+void expect_error(Error error, const std::string& line, bool release_detects,
+                  const std::string& release_line = "") {
+  if constexpr (kCheckedBlocks) {
+    EXPECT_DEATH(error(), line);
+  } else {
+    if (!release_detects) GTEST_SKIP() << "release builds do not detect this error";
+    EXPECT_EXIT(
+        {
+          error();
+          expect_heap_intact();
+          fflush(stdout);
+          _exit(::testing::Test::HasFailure() ? 1 : 0);
+        },
+        ::testing::ExitedWithCode(0), release_line);
+  }
+}
+
+char* fresh_block() {
+  auto* p = static_cast<char*>(ts_malloc(kSize));
+  memset(p, 'a', kSize);
+  return p;
+}
+
+TEST(Security, DoubleFree) {
+  char* p = fresh_block();
+  expect_error([p] { ts_free(p); ts_free(tessera_test::opaque(p)); },
+               error_line("double free", p, sized(kSize)), false);
+  ts_free(p);
+}
+
+TEST(Security, FreeOfNeverAllocatedPointer) {
+  void* p = reinterpret_cast<void*>(uintptr_t{0x12345670});
+  std::string line = error_line("invalid free (not allocated by tessera)", p, "");
+  expect_error([p] { ts_free(p); }, line, true, line);
+}
+
+TEST(Security, FreeOfStackAddress) {
+  char on_stack[32];
+  void* p = tessera_test::opaque(on_stack);
+  std::string line = error_line("invalid free (not allocated by tessera)", p, "");
+  expect_error([p] { ts_free(p); }, line, true, line);
+}
+
+TEST(Security, InteriorPointerFree) {
+  char* p = fresh_block();
+  std::string line = error_line("invalid free (interior pointer)", p + 16, "");
+  expect_error([p] { ts_free(p + 16); }, line, true, line);
+  ts_free(p);
+}
+
+TEST(Security, OverflowByOneByte) {
+  char* p = fresh_block();
+  expect_error([p] { tessera_test::opaque(p)[kSize] = 'x'; ts_free(p); },
+               error_line("buffer overflow", p, sized(kSize) + ": written 1 byte past its end"),
+               false);
+  ts_free(p);
+}
+
+TEST(Security, OverflowBy64Bytes) {
+  char* p = fresh_block();
+  // The canary runs to the end of the block (header 16 bytes, at least one canary byte).
+  size_t block = tessera::kSizeClasses.block_size[tessera::size_class_of(kSize + 17)];
+  size_t canary = block - 16 - kSize;
+  expect_error([p] { memset(tessera_test::opaque(p) + kSize, 'x', 64); ts_free(p); },
+               error_line("buffer overflow", p,
+                          sized(kSize) + ": written at least " + std::to_string(canary) +
+                              " bytes past its end (to the end of its block)"),
+               false);
+  ts_free(p);
+}
+
+TEST(Security, Underflow) {
+  char* p = fresh_block();
+  expect_error([p] { tessera_test::opaque(p)[-1] = 'x'; ts_free(p); },
+               error_line("buffer underflow", p,
+                          sized(kSize) + ": the bytes before it were overwritten"),
+               false);
+  ts_free(p);
+}
+
+TEST(Security, WriteAfterFree) {
+  if (!tessera::kFill) GTEST_SKIP() << "only debug builds fill freed blocks";
+  char* p = fresh_block();
+  EXPECT_DEATH(
+      {
+        ts_free(p);
+        tessera_test::opaque(p)[3] = 'x';
+        // Allocate until the freed block comes back (it is checked then).
+        for (int i = 0; i < 100000; i++)
+          if (ts_malloc(kSize) == nullptr) break;
+      },
+      error_line("write after free", p,
+                 sized(kSize) + ": byte 3 was written after the block was freed"));
+  ts_free(p);
+}
+
+TEST(Security, CorruptedFreeList) {
+  if (!tessera::kSecure) GTEST_SKIP() << "only secure builds encode free lists";
+  char* p = fresh_block();
+  char* q = fresh_block();
+  EXPECT_DEATH(
+      {
+        ts_free(p);
+        ts_free(q);
+        // The link of a free block sits in the 16 bytes before the address handed out.
+        uintptr_t forged = reinterpret_cast<uintptr_t>(q);
+        memcpy(tessera_test::opaque(p) - 16, &forged, sizeof forged);
+        memcpy(tessera_test::opaque(q) - 16, &forged, sizeof forged);
+        for (int i = 0; i < 100000; i++)
+          if (ts_malloc(kSize) == nullptr) break;
+      },
+      "tessera: error: corrupted free list of block 0x[0-9a-f]+ \\(size [0-9]+\\): its link to "
+      "the next free block was overwritten\n");
+}
+
+TEST(Security, ReallocOfFreedPointer) {
+  char* p = fresh_block();
+  expect_error([p] { ts_free(p); ts_realloc(tessera_test::opaque(p), 200); },
+               error_line("realloc after free", p, sized(kSize)), false);
+  ts_free(p);
+}
+
+TEST(Security, SizedDeleteWithWrongSize) {
+  char* p = fresh_block();
+  expect_error([p] { ts_free_sized(p, 64); },
+               error_line("sized delete with the wrong size", p,
+                          sized(kSize) + ": freed as size 64"),
+               true);
+  ts_free(p);
+}
+
+// TESSERA_ABORT_ON_ERROR=0 continues; the block is leaked, never handed out again.
+TEST(Security, ContinueLeaksTheBlock) {
+  if (!kCheckedBlocks) GTEST_SKIP() << "release builds always continue";
+  EXPECT_EXIT(
+      {
+        tessera::g_options.abort_on_error = false;  // as TESSERA_ABORT_ON_ERROR=0 would
+        char* p = fresh_block();
+        p[kSize] = 'x';
+        ts_free(p);
+        for (int i = 0; i < 10000; i++) {
+          void* q = ts_malloc(kSize);
+          if (q == p) _exit(2);
+        }
+        _exit(0);
+      },
+      ::testing::ExitedWithCode(0), "buffer overflow");
+}
+
+}  // namespace
