@@ -7,6 +7,8 @@
 //   tessera::heap_allocator<T>    a standard allocator on one Heap; equal when the heap is
 //   tessera::heap_resource        a std::pmr::memory_resource on one Heap
 //   tessera::default_resource()   a std::pmr::memory_resource on ts_malloc
+//   tessera::options::…          the runtime options, typed (options::purge_delay.set(10ms))
+//   tessera::stats()              the statistics (ts_stats_t); stats_json() as text
 //
 // Errors are exceptions: out of memory is std::bad_alloc (std::bad_array_new_length when
 // n * sizeof(T) overflows); using a heap from a thread that does not own it, or a moved-from
@@ -482,6 +484,84 @@ class default_heap_resource final : public std::pmr::memory_resource {
 inline std::pmr::memory_resource* default_resource() noexcept {
   static detail::default_heap_resource* const resource = new detail::default_heap_resource;
   return resource;
+}
+
+// ---- Options and statistics ------------------------------------------------------------------
+
+// One runtime option with its C++ type: bool for switches, std::size_t for counts and bytes,
+// std::chrono::milliseconds for the purge delay. get() reads it; set() changes it (a value the
+// C API cannot take — negative, or past LONG_MAX — throws std::invalid_argument, changing
+// nothing); set_default() changes it only if neither the environment nor set() did.
+template <class T>
+class option {
+ public:
+  constexpr explicit option(ts_option_t id) noexcept : id_(id) {}
+  T get() const noexcept { return from_long(ts_option_get(id_)); }
+  void set(T value) const { ts_option_set(id_, to_long(value)); }
+  void set_default(T value) const { ts_option_set_default(id_, to_long(value)); }
+  ts_option_t id() const noexcept { return id_; }
+
+ private:
+  static T from_long(long v) noexcept {
+    if constexpr (std::is_same_v<T, bool>) return v != 0;
+    else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) return T(v);
+    else return static_cast<T>(v);
+  }
+  static long to_long(T value) {
+    long v;
+    if constexpr (std::is_same_v<T, bool>) {
+      v = value ? 1 : 0;
+    } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
+      if (value.count() < 0 || value.count() > std::numeric_limits<long>::max())
+        throw std::invalid_argument(detail::error_text("option::set", "a negative delay"));
+      v = static_cast<long>(value.count());
+    } else {
+      if (value > static_cast<T>(std::numeric_limits<long>::max()))
+        throw std::invalid_argument(detail::error_text("option::set", "value too large"));
+      v = static_cast<long>(value);
+    }
+    return v;
+  }
+  ts_option_t id_;
+};
+
+// The options of tessera.h's ts_option_t, by name (README.md says what each does).
+namespace options {
+inline constexpr option<bool> show_errors{ts_option_show_errors};
+inline constexpr option<bool> show_stats{ts_option_show_stats};
+inline constexpr option<bool> verbose{ts_option_verbose};
+inline constexpr option<std::size_t> max_errors{ts_option_max_errors};
+inline constexpr option<std::chrono::milliseconds> purge_delay{ts_option_purge_delay};
+inline constexpr option<bool> purge_decommits{ts_option_purge_decommits};
+inline constexpr option<std::size_t> arena_reserve{ts_option_arena_reserve};  // bytes
+inline constexpr option<bool> eager_commit{ts_option_eager_commit};
+inline constexpr option<bool> large_os_pages{ts_option_large_os_pages};
+inline constexpr option<std::size_t> reserve_huge_os_pages{ts_option_reserve_huge_os_pages};
+inline constexpr option<std::size_t> reserve_os_memory{ts_option_reserve_os_memory};  // bytes
+inline constexpr option<std::size_t> limit_os_memory{ts_option_limit_os_memory};  // bytes
+inline constexpr option<bool> destroy_on_exit{ts_option_destroy_on_exit};
+inline constexpr option<bool> abort_on_error{ts_option_abort_on_error};
+}  // namespace options
+
+// The process's statistics now (see ts_stats_t in tessera.h).
+inline ts_stats_t stats() noexcept {
+  ts_stats_t s{};
+  s.size = sizeof s;
+  ts_stats_get(&s);
+  return s;
+}
+
+// The statistics as one JSON object (ts_stats_json).
+inline std::string stats_json() {
+  std::string text(4096, '\0');
+  for (;;) {
+    size_t need = ts_stats_json(text.data(), text.size() + 1);
+    if (need <= text.size()) {
+      text.resize(need);
+      return text;
+    }
+    text.resize(need);
+  }
 }
 
 }  // namespace tessera
