@@ -274,14 +274,17 @@ TEST(ArenaOptions, LargeOsPagesBringArenasOfArenaReserveBytes) {
   HugetlbPool pool(0);  // none: the arena falls back and says so
   std::string out = run_child("TESSERA_LARGE_OS_PAGES=1 TESSERA_ARENA_RESERVE=96M TESSERA_VERBOSE=1");
   EXPECT_NE(out.find("size=100663296 exclusive=0 inside=1"), std::string::npos) << out;
-  if (pool.ok()) EXPECT_NE(out.find("(2 MiB pages not available)"), std::string::npos) << out;
+  if (pool.ok()) {
+    EXPECT_NE(out.find("(2 MiB pages not available)"), std::string::npos) << out;
+  }
 }
 
 TEST(ArenaOptions, ReserveHugeOsPagesFallsBackWithoutThem) {
   std::string out = run_child("TESSERA_RESERVE_HUGE_OS_PAGES=1 TESSERA_VERBOSE=1");
   EXPECT_NE(out.find("size=1073741824 exclusive=0 inside=1"), std::string::npos) << out;
-  if (access("/sys/kernel/mm/hugepages/hugepages-1048576kB", F_OK) != 0)
+  if (access("/sys/kernel/mm/hugepages/hugepages-1048576kB", F_OK) != 0) {
     EXPECT_NE(out.find("(1 GiB pages not available)"), std::string::npos) << out;
+  }
 }
 
 TEST(ArenaOptions, DestroyOnExitGivesFreeMemoryBack) {
