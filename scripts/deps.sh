@@ -19,7 +19,8 @@ case "$1" in
   # client-request headers and run under it.
   # pkg-config: the consumer test; the rest: real programs the override suite runs on tessera.
   test) pkgs=("${common[@]}" clang-14 libclang-rt-14-dev libgtest-dev googletest valgrind
-              pkg-config sqlite3 perl lua5.4 xz-utils zstd git libpython3.11-testsuite) ;;
+              pkg-config sqlite3 perl lua5.4 xz-utils zstd git libpython3.11-testsuite
+              redis-server redis-tools) ;;
   # valgrind: the callgrind instruction counts. libmimalloc-dev: mimalloc for the
   # microbenchmarks. The peers the suite preloads (bench/run.py), matplotlib for its charts,
   # and the real programs it times (redis-benchmark is in redis-tools).

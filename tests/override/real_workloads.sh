@@ -218,27 +218,28 @@ EOF
     need redis-server
     need redis-benchmark
     need redis-cli
-    # A private server on a unix socket, no persistence: a deterministic data set built with a
-    # Lua script, then redis-benchmark's mix of commands (its timings are not printed). What
-    # is printed depends only on the data.
+    # A private server on 127.0.0.1 (a free port), no persistence: a deterministic data set
+    # built with a Lua script, then redis-benchmark's mix of commands, a bounded count (its
+    # timings are not printed). What is printed depends only on the data.
     serve() {
-      local sock=$work/redis-$REAL_RUN.sock pid status=0
-      rm -f "$sock"
-      redis-server --port 0 --unixsocket "$sock" --save '' --appendonly no \
+      local port pid status=0
+      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+      local cli=(redis-cli -h 127.0.0.1 -p "$port")
+      redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
         >"$work/redis-$REAL_RUN.log" 2>&1 &
       pid=$!
       # Wait for the server to listen (a readiness poll, bounded at 10 s).
       for _ in $(seq 200); do
-        redis-cli -s "$sock" ping >/dev/null 2>&1 && break
+        "${cli[@]}" ping >/dev/null 2>&1 && break
         sleep 0.05
       done
       {
-        redis-cli -s "$sock" eval "for i = 1, 100000 do redis.call('set', 'k' .. i, string.rep('v', i % 200)) end return redis.call('dbsize')" 0 &&
-          redis-benchmark -s "$sock" -q -n 40000 -P 8 -d 128 -t set,get,incr,lpush,rpop,sadd,hset,lrange_100 >/dev/null &&
-          redis-cli -s "$sock" strlen k777 &&
-          redis-cli -s "$sock" eval "local n = 0 for i = 1, 100000, 3 do n = n + redis.call('strlen', 'k' .. i) end return n" 0
+        "${cli[@]}" eval "for i = 1, 100000 do redis.call('set', 'k' .. i, string.rep('v', i % 200)) end return redis.call('dbsize')" 0 &&
+          redis-benchmark -h 127.0.0.1 -p "$port" -q -n 40000 -P 8 -d 128 -t set,get,incr,lpush,rpop,sadd,hset,lrange_100 >/dev/null &&
+          "${cli[@]}" strlen k777 &&
+          "${cli[@]}" eval "local n = 0 for i = 1, 100000, 3 do n = n + redis.call('strlen', 'k' .. i) end return n" 0
       } || status=$?
-      redis-cli -s "$sock" shutdown nosave >/dev/null 2>&1 || true
+      "${cli[@]}" shutdown nosave >/dev/null 2>&1 || true
       wait "$pid" || true
       return "$status"
     }
