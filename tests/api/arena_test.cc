@@ -55,6 +55,18 @@ std::vector<void*> fill_arena(ts_heap_t* heap, const ts_arena_info_t& arena, siz
   return blocks;
 }
 
+// A heap in the arena callocs n bytes (reusing what earlier heaps left): all must read zero.
+void expect_calloc_zeroes(ts_arena_id_t id, size_t n) {
+  ts_heap_t* heap = ts_heap_new_in_arena(id);
+  ASSERT_NE(heap, nullptr);
+  auto* z = static_cast<unsigned char*>(ts_heap_calloc(heap, 1, n));
+  ASSERT_NE(z, nullptr);
+  size_t nonzero = 0;
+  for (size_t i = 0; i < n; i++) nonzero += z[i] != 0;
+  EXPECT_EQ(nonzero, 0u);
+  ts_heap_destroy(heap);
+}
+
 TEST(Arena, ExclusiveArenaHeapStaysInsideAndFailsWhenFull) {
   ts_arena_id_t id = -1;
   ASSERT_GE(ts_arena_reserve(64 << 20, TS_ARENA_EXCLUSIVE, &id), TS_PAGES_NORMAL);
@@ -100,13 +112,7 @@ TEST(Arena, DestroyingAnArenaHeapGivesItsSegmentsBack) {
     EXPECT_EQ(info_of(id).in_use, 0u);
   }
   // Reused arena memory is not assumed zero: calloc still clears it.
-  ts_heap_t* heap = ts_heap_new_in_arena(id);
-  auto* z = static_cast<unsigned char*>(ts_heap_calloc(heap, 1, 300000));
-  ASSERT_NE(z, nullptr);
-  size_t nonzero = 0;
-  for (size_t i = 0; i < 300000; i++) nonzero += z[i] != 0;
-  EXPECT_EQ(nonzero, 0u);
-  ts_heap_destroy(heap);
+  expect_calloc_zeroes(id, 300000);
 }
 
 TEST(Arena, SharedArenaServesNewHeapsFirst) {
@@ -187,13 +193,7 @@ TEST(Arena, LargePagesWhenTheOsHasThem) {
   EXPECT_LE(meminfo("HugePages_Free"), free_before - 15);
   ts_heap_destroy(heap);
   // Pinned memory is reused without purging, and calloc still sees zeros.
-  heap = ts_heap_new_in_arena(id);
-  auto* z = static_cast<unsigned char*>(ts_heap_calloc(heap, 1000, 1000));
-  ASSERT_NE(z, nullptr);
-  size_t nonzero = 0;
-  for (size_t i = 0; i < 1000000; i++) nonzero += z[i] != 0;
-  EXPECT_EQ(nonzero, 0u);
-  ts_heap_destroy(heap);
+  expect_calloc_zeroes(id, 1000000);
 }
 
 TEST(Arena, LargePagesFallBackAndSaySo) {
