@@ -61,7 +61,10 @@ run_build() {
 
   local select=()
   if [ "$name" = secure ] || [ "$name" = debug ]; then
-    select=(-L "$mode_labels" -E '^override/tessera-run$')
+    # Not yet in checked builds (issue 6 is open): heap visiting and the exact statistics see
+    # the raw blocks behind the header (addresses and size classes differ from what the
+    # program asked for), and the C++ suite relies on both.
+    select=(-L "$mode_labels" -E '^override/tessera-run$|^api/Heap\.Visit|^api/ApiStats|^cpp/')
   elif [ "$name" != test ]; then
     # Read the labels first: with pipefail, grep -q closing the pipe early would make ctest
     # die of SIGPIPE now and then, and the check fail at random.

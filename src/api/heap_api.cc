@@ -156,20 +156,29 @@ TESSERA_API ts_heap_t* ts_heap_set_default(ts_heap_t* handle) noexcept {
   return heap ? as_handle(heap_set_default(heap)) : nullptr;
 }
 
-TESSERA_API ts_heap_t* ts_heap_of(const void* p) noexcept {
+namespace {
+
+// The page whose blocks p points into (any address inside a block: checked builds hand out
+// addresses past a header), or nullptr.
+Page* page_with_blocks_at(const void* p) {
   if (p == nullptr) return nullptr;
   Page* page = page_of(p);
-  if (page == nullptr || page->block_size == 0 || page_block_start(page, p) == nullptr)
-    return nullptr;
-  return as_handle(page->heap.load(std::memory_order_acquire));
+  if (page == nullptr || page->block_size == 0 || page->used == 0) return nullptr;
+  size_t offset = (uintptr_t)p - (uintptr_t)page->start;
+  return offset < (size_t)page->reserved * page->block_size ? page : nullptr;
+}
+
+}  // namespace
+
+TESSERA_API ts_heap_t* ts_heap_of(const void* p) noexcept {
+  Page* page = page_with_blocks_at(p);
+  return page ? as_handle(page->heap.load(std::memory_order_acquire)) : nullptr;
 }
 
 TESSERA_API bool ts_heap_contains(const ts_heap_t* heap, const void* p) noexcept {
-  if (heap == nullptr || p == nullptr) return false;
-  Page* page = page_of(p);
-  if (page == nullptr || page->block_size == 0 || page->used == 0) return false;
-  if (page->heap.load(std::memory_order_acquire) != as_heap(heap)) return false;
-  return (uintptr_t)p - (uintptr_t)page->start < (size_t)page->reserved * page->block_size;
+  Page* page = page_with_blocks_at(p);
+  return heap != nullptr && page != nullptr &&
+         page->heap.load(std::memory_order_acquire) == as_heap(heap);
 }
 
 TESSERA_API void ts_heap_collect(ts_heap_t* handle, bool force) noexcept {
