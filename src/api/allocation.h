@@ -42,13 +42,13 @@ inline bool known_zero(const void* p, size_t size) {
   return page != nullptr && page->zeroed && page->start == p;
 }
 
-inline void* zalloc(Heap* heap, size_t size) {
+inline void* zalloc(HeapImpl* heap, size_t size) {
   void* p = heap_malloc_fast(heap, size);
   if (p != nullptr && !known_zero(p, size)) memset(p, 0, size);
   return p;
 }
 
-inline void* aligned_alloc_impl(Heap* heap, size_t size, size_t alignment, bool zero) {
+inline void* aligned_alloc_impl(HeapImpl* heap, size_t size, size_t alignment, bool zero) {
   if (!is_power_of_two(alignment)) {
     errno = EINVAL;
     return nullptr;
@@ -75,9 +75,9 @@ inline void* aligned_alloc_impl(Heap* heap, size_t size, size_t alignment, bool 
 
 // Grows p in place to `size` bytes when it is a large block of `heap` with free slices right
 // after it (so realloc growth of big buffers copies nothing).
-inline bool expand_in_place(Heap* heap, void* p, size_t size) {
+inline bool expand_in_place(HeapImpl* heap, void* p, size_t size) {
   Page* page = page_of(p);
-  if (page == nullptr || page->kind != PageKind::kLarge || page->start != p) return false;
+  if (page == nullptr || page->kind != SpanKind::kLarge || page->start != p) return false;
   if ((page->free_key.load(std::memory_order_relaxed) & ~kSlowFreeBit) != (uintptr_t)heap ||
       !heap->initialized) {
     return false;
@@ -108,7 +108,7 @@ void* checked_realloc(void* p, size_t size, Allocate allocate) {
 
 // realloc with glibc's semantics; a block that moves is reallocated from `heap` with
 // `alignment` (16 for plain realloc).
-inline void* realloc_impl(Heap* heap, void* p, size_t size, size_t alignment) {
+inline void* realloc_impl(HeapImpl* heap, void* p, size_t size, size_t alignment) {
   auto allocate = [&](size_t n) {
     return alignment <= 16 ? heap_malloc_fast(heap, n)
                            : aligned_alloc_impl(heap, n, alignment, false);
@@ -139,7 +139,7 @@ inline void* realloc_impl(Heap* heap, void* p, size_t size, size_t alignment) {
   return q;
 }
 
-inline char* strdup_impl(Heap* heap, const char* s) {
+inline char* strdup_impl(HeapImpl* heap, const char* s) {
   if (s == nullptr) return nullptr;
   size_t n = strlen(s) + 1;
   auto* copy = (char*)heap_malloc_fast(heap, n);

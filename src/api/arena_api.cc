@@ -46,7 +46,7 @@ TESSERA_API int ts_arena_reserve_huge_pages(size_t count, size_t timeout_ms,
 }
 
 TESSERA_API bool ts_arena_info(ts_arena_id_t arena_id, ts_arena_info_t* info) noexcept {
-  ArenaInfo a;
+  ArenaSnapshot a;
   if (info == nullptr || !arena_info(arena_id, &a)) {
     errno = EINVAL;
     return false;

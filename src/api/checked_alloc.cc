@@ -21,7 +21,7 @@ void check_heap() {
 
 }  // namespace
 
-void* checked_malloc(Heap* heap, size_t size) {
+void* checked_malloc(HeapImpl* heap, size_t size) {
   size_t raw;
   if (__builtin_add_overflow(size, kPaddingBytes, &raw) || raw > kMaxRequest) {
     errno = ENOMEM;
@@ -44,7 +44,7 @@ void checked_free(void* p) {
   check_heap();
 }
 
-void* checked_malloc_aligned(Heap* heap, size_t size, size_t alignment) {
+void* checked_malloc_aligned(HeapImpl* heap, size_t size, size_t alignment) {
   // The header goes in the alignment's worth of room before the address handed out.
   size_t lead = kPadding ? alignment : 0;
   size_t raw;

@@ -10,7 +10,7 @@
 namespace tessera::api {
 
 // A checked block of `size` bytes aligned to `alignment` (> 16), from heap.
-void* checked_malloc_aligned(Heap* heap, size_t size, size_t alignment);
+void* checked_malloc_aligned(HeapImpl* heap, size_t size, size_t alignment);
 // The bytes live block p may use; 0 when p is not a live block (nothing reported).
 size_t checked_usable_size(const void* p);
 // Validates p as the block a realloc moves from (reporting errors): its requested size, or

@@ -31,7 +31,7 @@ inline Page* page_of(const void* p) {
 
 // The slow paths (api/malloc_api.cc): out of line, so the fast paths stay small.
 // heap may be the static empty heap: the thread's heap is then made.
-TESSERA_SLOW_PATH void* malloc_slow(size_t size, Heap* heap);  // (size first: no register move)
+TESSERA_SLOW_PATH void* malloc_slow(size_t size, HeapImpl* heap);  // (size first: no register move)
 TESSERA_SLOW_PATH void free_generic(void* p);
 TESSERA_SLOW_PATH void free_page_slow(Page* page, void* p);
 
@@ -54,12 +54,12 @@ TESSERA_FAST_PATH Block* page_pop(Page* page) {
 }
 
 // Checked builds (config/build_mode.h) wrap both fast paths (api/checked_alloc.cc).
-TESSERA_NOINLINE void* checked_malloc(Heap* heap, size_t size);
+TESSERA_NOINLINE void* checked_malloc(HeapImpl* heap, size_t size);
 TESSERA_NOINLINE void checked_free(void* p);
 
 // malloc's fast path: a table load, a list pop and a counter update. heap is the calling
 // thread's default heap or one of its first-class heaps.
-TESSERA_FAST_PATH void* heap_malloc_unchecked(Heap* heap, size_t size) {
+TESSERA_FAST_PATH void* heap_malloc_unchecked(HeapImpl* heap, size_t size) {
   Page* page;
   if (TESSERA_LIKELY(size <= kDirectMax)) {
     page = heap->direct[(size + 15) >> 4];
@@ -103,7 +103,7 @@ TESSERA_FAST_PATH void free_unchecked(void* p) {
 }
 
 // What every entry point calls: the bare fast paths, or in checked builds the checked ones.
-TESSERA_FAST_PATH void* heap_malloc_fast(Heap* heap, size_t size) {
+TESSERA_FAST_PATH void* heap_malloc_fast(HeapImpl* heap, size_t size) {
   if constexpr (kCheckedBlocks) return checked_malloc(heap, size);
   return heap_malloc_unchecked(heap, size);
 }

@@ -14,14 +14,14 @@ using namespace tessera::api;
 
 namespace {
 
-Heap* as_heap(ts_heap_t* heap) { return reinterpret_cast<Heap*>(heap); }
-const Heap* as_heap(const ts_heap_t* heap) { return reinterpret_cast<const Heap*>(heap); }
-ts_heap_t* as_handle(Heap* heap) { return reinterpret_cast<ts_heap_t*>(heap); }
+HeapImpl* as_heap(ts_heap_t* heap) { return reinterpret_cast<HeapImpl*>(heap); }
+const HeapImpl* as_heap(const ts_heap_t* heap) { return reinterpret_cast<const HeapImpl*>(heap); }
+ts_heap_t* as_handle(HeapImpl* heap) { return reinterpret_cast<ts_heap_t*>(heap); }
 
 // The heap if the calling thread may use it; otherwise reports `what` and returns nullptr
 // with errno EPERM.
-Heap* usable(ts_heap_t* handle, const char* what) {
-  Heap* heap = as_heap(handle);
+HeapImpl* usable(ts_heap_t* handle, const char* what) {
+  HeapImpl* heap = as_heap(handle);
   if (TESSERA_LIKELY(heap_usable_here(heap))) return heap;
   report_heap_misuse(heap, what);
   errno = EPERM;
@@ -31,8 +31,8 @@ Heap* usable(ts_heap_t* handle, const char* what) {
 constexpr const char* kNotHere = "heap used by a thread that does not own it, or after delete";
 
 // A first-class heap the caller may delete, destroy or reset.
-Heap* first_class(ts_heap_t* handle, const char* what) {
-  Heap* heap = usable(handle, what);
+HeapImpl* first_class(ts_heap_t* handle, const char* what) {
+  HeapImpl* heap = usable(handle, what);
   if (heap != nullptr && !heap->first_class) {
     report_heap_misuse(heap, "a thread's own heap cannot be deleted, destroyed or reset");
     errno = EINVAL;
@@ -42,7 +42,7 @@ Heap* first_class(ts_heap_t* handle, const char* what) {
 }
 
 ts_heap_t* new_heap(int arena_id) {
-  Heap* heap;
+  HeapImpl* heap;
   {
     ReentryGuard guard;
     heap = heap_create(arena_id);
@@ -65,7 +65,7 @@ TESSERA_API ts_heap_t* ts_heap_new_in_arena(ts_arena_id_t arena_id) noexcept {
 
 TESSERA_API void ts_heap_delete(ts_heap_t* handle) noexcept {
   if (handle == nullptr) return;
-  Heap* heap = first_class(handle, kNotHere);
+  HeapImpl* heap = first_class(handle, kNotHere);
   if (heap == nullptr) return;
   ReentryGuard guard;
   heap_delete(heap);
@@ -73,26 +73,26 @@ TESSERA_API void ts_heap_delete(ts_heap_t* handle) noexcept {
 
 TESSERA_API void ts_heap_destroy(ts_heap_t* handle) noexcept {
   if (handle == nullptr) return;
-  Heap* heap = first_class(handle, kNotHere);
+  HeapImpl* heap = first_class(handle, kNotHere);
   if (heap == nullptr) return;
   ReentryGuard guard;
   heap_destroy(heap);
 }
 
 TESSERA_API void ts_heap_reset(ts_heap_t* handle) noexcept {
-  Heap* heap = first_class(handle, kNotHere);
+  HeapImpl* heap = first_class(handle, kNotHere);
   if (heap == nullptr) return;
   ReentryGuard guard;
   heap->free_all_blocks();
 }
 
 TESSERA_API void* ts_heap_malloc(ts_heap_t* handle, size_t size) noexcept {
-  Heap* heap = usable(handle, kNotHere);
+  HeapImpl* heap = usable(handle, kNotHere);
   return heap ? heap_malloc_fast(heap, size) : nullptr;
 }
 
 TESSERA_API void* ts_heap_zalloc(ts_heap_t* handle, size_t size) noexcept {
-  Heap* heap = usable(handle, kNotHere);
+  HeapImpl* heap = usable(handle, kNotHere);
   return heap ? zalloc(heap, size) : nullptr;
 }
 
@@ -106,7 +106,7 @@ TESSERA_API void* ts_heap_calloc(ts_heap_t* handle, size_t count, size_t size) n
 }
 
 TESSERA_API void* ts_heap_realloc(ts_heap_t* handle, void* p, size_t size) noexcept {
-  Heap* heap = usable(handle, kNotHere);
+  HeapImpl* heap = usable(handle, kNotHere);
   return heap ? realloc_impl(heap, p, size, 16) : nullptr;
 }
 
@@ -121,12 +121,12 @@ TESSERA_API void* ts_heap_reallocarray(ts_heap_t* handle, void* p, size_t count,
 }
 
 TESSERA_API void* ts_heap_malloc_aligned(ts_heap_t* handle, size_t size, size_t alignment) noexcept {
-  Heap* heap = usable(handle, kNotHere);
+  HeapImpl* heap = usable(handle, kNotHere);
   return heap ? aligned_alloc_impl(heap, size, alignment, false) : nullptr;
 }
 
 TESSERA_API void* ts_heap_zalloc_aligned(ts_heap_t* handle, size_t size, size_t alignment) noexcept {
-  Heap* heap = usable(handle, kNotHere);
+  HeapImpl* heap = usable(handle, kNotHere);
   return heap ? aligned_alloc_impl(heap, size, alignment, true) : nullptr;
 }
 
@@ -136,23 +136,23 @@ TESSERA_API void* ts_heap_realloc_aligned(ts_heap_t* handle, void* p, size_t siz
     errno = EINVAL;
     return nullptr;
   }
-  Heap* heap = usable(handle, kNotHere);
+  HeapImpl* heap = usable(handle, kNotHere);
   return heap ? realloc_impl(heap, p, size, alignment) : nullptr;
 }
 
 TESSERA_API char* ts_heap_strdup(ts_heap_t* handle, const char* s) noexcept {
-  Heap* heap = usable(handle, kNotHere);
+  HeapImpl* heap = usable(handle, kNotHere);
   return heap ? strdup_impl(heap, s) : nullptr;
 }
 
 TESSERA_API ts_heap_t* ts_heap_get_default(void) noexcept {
-  Heap* heap = thread_heap();
+  HeapImpl* heap = thread_heap();
   if (heap == nullptr) errno = ENOMEM;
   return as_handle(heap);
 }
 
 TESSERA_API ts_heap_t* ts_heap_set_default(ts_heap_t* handle) noexcept {
-  Heap* heap = usable(handle, kNotHere);
+  HeapImpl* heap = usable(handle, kNotHere);
   return heap ? as_handle(heap_set_default(heap)) : nullptr;
 }
 
@@ -182,7 +182,7 @@ TESSERA_API bool ts_heap_contains(const ts_heap_t* heap, const void* p) noexcept
 }
 
 TESSERA_API void ts_heap_collect(ts_heap_t* handle, bool force) noexcept {
-  Heap* heap = usable(handle, kNotHere);
+  HeapImpl* heap = usable(handle, kNotHere);
   if (heap == nullptr) return;
   ReentryGuard guard;
   heap->collect(force);
@@ -206,7 +206,7 @@ bool visit_adapter(const HeapArea& area, void* block, size_t block_size, void* a
 
 TESSERA_API bool ts_heap_visit_blocks(const ts_heap_t* handle, bool visit_all_blocks,
                                       ts_block_visit_fn* visitor, void* arg) noexcept {
-  Heap* heap = usable(const_cast<ts_heap_t*>(handle), kNotHere);
+  HeapImpl* heap = usable(const_cast<ts_heap_t*>(handle), kNotHere);
   if (heap == nullptr || visitor == nullptr) return false;
   VisitAdapter adapter{handle, visitor, arg};
   return heap_visit(heap, visit_all_blocks, visit_adapter, &adapter);

@@ -14,7 +14,7 @@
 
 namespace tessera::api {
 
-void* malloc_slow(size_t size, Heap* heap) {
+void* malloc_slow(size_t size, HeapImpl* heap) {
   if (!heap->initialized) heap = thread_heap();
   if (TESSERA_UNLIKELY(heap == nullptr || size > kMaxRequest)) {
     errno = ENOMEM;
@@ -169,7 +169,7 @@ TESSERA_API char* ts_strndup(const char* s, size_t max) noexcept {
 }
 
 TESSERA_API void ts_collect(bool force) noexcept {
-  Heap* heap = thread_heap();
+  HeapImpl* heap = thread_heap();
   if (heap == nullptr) return;
   ReentryGuard guard;
   heap->collect(force);

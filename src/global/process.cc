@@ -73,7 +73,7 @@ __attribute__((destructor)) void at_process_exit() {
   if (g_options.show_stats.load(std::memory_order_relaxed) != 0) stats_print(nullptr, nullptr);
   if (g_options.destroy_on_exit.load(std::memory_order_relaxed) != 0) {
     size_t before = g_memory_stats.committed.load(std::memory_order_relaxed);
-    if (Heap* heap = thread_heap(); heap != nullptr && !t_inside_allocator) {
+    if (HeapImpl* heap = thread_heap(); heap != nullptr && !t_inside_allocator) {
       ReentryGuard guard;
       heap->collect(true);
     }

@@ -59,12 +59,12 @@ uint64_t minus(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 
 // The calling thread's own heap and the first-class heaps it made.
 void fold_calling_thread() {
-  Heap* heap = t_heap;
+  HeapImpl* heap = t_heap;
   if (!heap->initialized || t_inside_allocator) return;
   if (heap->first_class) heap = heap->backing;
   ReentryGuard guard;
   heap->fold_counters();
-  for (Heap* owned = heap->owned; owned != nullptr; owned = owned->owned_next)
+  for (HeapImpl* owned = heap->owned; owned != nullptr; owned = owned->owned_next)
     owned->fold_counters();
 }
 

@@ -12,33 +12,33 @@
 
 namespace tessera {
 
-constinit Heap g_empty_heap;
-constinit thread_local Heap* t_heap = &g_empty_heap;
+constinit HeapImpl g_empty_heap;
+constinit thread_local HeapImpl* t_heap = &g_empty_heap;
 
 namespace {
 
 SpinLock g_pool_lock;
-Heap* g_pool = nullptr;
+HeapImpl* g_pool = nullptr;
 inline constexpr size_t kPoolChunk = 256 * 1024;
 
-Heap* heap_pool_acquire() {
+HeapImpl* heap_pool_acquire() {
   LockGuard guard(g_pool_lock);
   if (g_pool == nullptr) {
     auto* chunk = (char*)os::map_aligned(kPoolChunk, os::page_size());
     if (chunk == nullptr) return nullptr;
-    for (size_t off = 0; off + sizeof(Heap) <= kPoolChunk; off += sizeof(Heap)) {
-      Heap* heap = new (chunk + off) Heap();
+    for (size_t off = 0; off + sizeof(HeapImpl) <= kPoolChunk; off += sizeof(HeapImpl)) {
+      HeapImpl* heap = new (chunk + off) HeapImpl();
       counters_register(&heap->counters);
       heap->pool_next = g_pool;
       g_pool = heap;
     }
   }
-  Heap* heap = g_pool;
+  HeapImpl* heap = g_pool;
   g_pool = heap->pool_next;
   return heap;
 }
 
-void heap_pool_release(Heap* heap) {
+void heap_pool_release(HeapImpl* heap) {
   heap->first_class = false;
   heap->arena_id = 0;
   heap->owner = nullptr;
@@ -63,9 +63,9 @@ void thread_after_fork_child() {
   }
 }
 
-Heap* thread_heap_init() {
+HeapImpl* thread_heap_init() {
   process_init();
-  Heap* heap = heap_pool_acquire();
+  HeapImpl* heap = heap_pool_acquire();
   if (heap == nullptr) return nullptr;
   heap->init();
   heap->owner = &t_thread_identity;
@@ -74,12 +74,12 @@ Heap* thread_heap_init() {
   return heap;
 }
 
-Heap* heap_create(int arena_id) {
-  Heap* backing = t_heap;
+HeapImpl* heap_create(int arena_id) {
+  HeapImpl* backing = t_heap;
   if (!backing->initialized) backing = thread_heap_init();
   else if (backing->first_class) backing = backing->backing;
   if (backing == nullptr) return nullptr;
-  Heap* heap = heap_pool_acquire();
+  HeapImpl* heap = heap_pool_acquire();
   if (heap == nullptr) return nullptr;
   heap->init();
   heap->first_class = true;
@@ -92,15 +92,15 @@ Heap* heap_create(int arena_id) {
   return heap;
 }
 
-bool heap_usable_here(const Heap* heap) {
+bool heap_usable_here(const HeapImpl* heap) {
   return heap != nullptr && heap->initialized && heap->owner == &t_thread_identity;
 }
 
 namespace {
 
 // Unlinks a first-class heap from its thread and returns it to the pool.
-void heap_retire(Heap* heap) {
-  Heap* backing = heap->backing;
+void heap_retire(HeapImpl* heap) {
+  HeapImpl* backing = heap->backing;
   if (t_heap == heap) t_heap = backing;
   if (heap->owned_prev) heap->owned_prev->owned_next = heap->owned_next;
   else backing->owned = heap->owned_next;
@@ -111,18 +111,18 @@ void heap_retire(Heap* heap) {
 
 }  // namespace
 
-void heap_delete(Heap* heap) {
+void heap_delete(HeapImpl* heap) {
   heap->absorb_into(heap->backing);
   heap_retire(heap);
 }
 
-void heap_destroy(Heap* heap) {
+void heap_destroy(HeapImpl* heap) {
   heap->release_all(heap->backing);
   heap_retire(heap);
 }
 
-Heap* heap_set_default(Heap* heap) {
-  Heap* previous = t_heap->initialized ? t_heap : thread_heap_init();
+HeapImpl* heap_set_default(HeapImpl* heap) {
+  HeapImpl* previous = t_heap->initialized ? t_heap : thread_heap_init();
   t_heap = heap;
   return previous;
 }
@@ -131,7 +131,7 @@ Heap* heap_set_default(Heap* heap) {
 // a fresh heap (and the hook re-armed), which glibc's next destructor round gives back.
 void on_thread_exit(void* arg) {
   ReentryGuard guard;
-  auto* heap = (Heap*)arg;
+  auto* heap = (HeapImpl*)arg;
   // Heaps the thread made and never deleted: their blocks stay valid, like ts_heap_delete.
   while (heap->owned != nullptr) heap_delete(heap->owned);
   if (t_heap == heap) t_heap = &g_empty_heap;

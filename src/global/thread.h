@@ -9,22 +9,22 @@
 
 namespace tessera {
 
-extern Heap g_empty_heap;
-extern constinit thread_local Heap* t_heap;
+extern HeapImpl g_empty_heap;
+extern constinit thread_local HeapImpl* t_heap;
 
 // The calling thread's real heap, created on first use; nullptr when out of memory.
-Heap* thread_heap_init();
+HeapImpl* thread_heap_init();
 // A new first-class heap owned by the calling thread, taking memory only from arena
 // `arena_id` (0: anywhere); nullptr when out of memory.
-Heap* heap_create(int arena_id);
+HeapImpl* heap_create(int arena_id);
 // Whether `heap` is a live heap the calling thread may allocate from.
-bool heap_usable_here(const Heap* heap);
+bool heap_usable_here(const HeapImpl* heap);
 // ts_heap_delete: the heap's blocks move to its thread's own heap. ts_heap_destroy: they are
 // all freed. Either way the heap goes back to the pool. Owner thread only.
-void heap_delete(Heap* heap);
-void heap_destroy(Heap* heap);
+void heap_delete(HeapImpl* heap);
+void heap_destroy(HeapImpl* heap);
 // ts_heap_set_default: makes `heap` the calling thread's default; returns the previous one.
-Heap* heap_set_default(Heap* heap);
+HeapImpl* heap_set_default(HeapImpl* heap);
 
 // Pool lock and reset for the fork handlers (global/process.cc).
 SpinLock& heap_pool_lock();
@@ -32,8 +32,8 @@ void heap_pool_forget();
 // In a forked child: drops the heap a signal handler may have interrupted mid-update.
 void thread_after_fork_child();
 
-inline Heap* thread_heap() {
-  Heap* heap = t_heap;
+inline HeapImpl* thread_heap() {
+  HeapImpl* heap = t_heap;
   return heap->initialized ? heap : thread_heap_init();
 }
 

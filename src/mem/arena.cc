@@ -120,11 +120,11 @@ bool arena_exists(int id) {
 
 bool arena_is_exclusive(int id) { return arena_exists(id) && g_arenas[id - 1].exclusive; }
 
-bool arena_info(int id, ArenaInfo* info) {
+bool arena_info(int id, ArenaSnapshot* info) {
   if (!arena_exists(id)) return false;
   LockGuard guard(g_lock);
   const Arena& a = g_arenas[id - 1];
-  *info = ArenaInfo{a.start, a.segments * kSegmentSize, a.in_use, a.pages, a.exclusive};
+  *info = ArenaSnapshot{a.start, a.segments * kSegmentSize, a.in_use, a.pages, a.exclusive};
   return true;
 }
 

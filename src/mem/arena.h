@@ -17,7 +17,7 @@ inline constexpr size_t kArenaMaxSegments = 8192;  // 256 GiB of 32 MiB segments
 
 inline constexpr int kArenaCommit = 1, kArenaLargePages = 2, kArenaExclusive = 4;
 
-struct ArenaInfo {
+struct ArenaSnapshot {
   void* start;
   size_t size;
   size_t in_use;
@@ -28,7 +28,7 @@ struct ArenaInfo {
 // Reserves an arena of `size` bytes (rounded up to segments) backed by `want` pages or
 // smaller; stores its id (1..kMaxArenas). Returns what backs it, or a negative errno.
 int arena_reserve(size_t size, int flags, os::PageSize want, uint64_t deadline_ms, int* id);
-bool arena_info(int id, ArenaInfo* info);
+bool arena_info(int id, ArenaSnapshot* info);
 bool arena_exists(int id);
 
 // `count` contiguous segments of arena `id`, or of any shared arena when id is 0; nullptr

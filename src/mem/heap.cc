@@ -16,14 +16,14 @@ Page g_empty_page;
 
 namespace {
 
-inline uintptr_t key_of(const Heap* heap) { return (uintptr_t)heap; }
+inline uintptr_t key_of(const HeapImpl* heap) { return (uintptr_t)heap; }
 
 }  // namespace
 
 // Publishes block on page's remote list. The owner heap is read before the push: once the
 // block is published the owner may free the page and its segment.
 void free_remote(Page* page, Block* block) {
-  Heap* owner = page->heap.load(std::memory_order_acquire);
+  HeapImpl* owner = page->heap.load(std::memory_order_acquire);
   uintptr_t old = page->thread_free.load(std::memory_order_relaxed);
   do {
     block_set_next(page, block, (Block*)(old & ~kNotifyBit));
@@ -55,7 +55,7 @@ void report_invalid_free(const void* p, const char* what) {
 
 void report_heap_misuse(const void* heap, const char* what) { report_heap_error(what, heap); }
 
-void Heap::init() {
+void HeapImpl::init() {
   for (Page*& d : direct) d = &g_empty_page;
   for (Page*& c : current) c = &g_empty_page;
   for (PageQueue& q : pages) q = PageQueue{};
@@ -67,7 +67,7 @@ void Heap::init() {
   next_deferred_ms = 0;
 }
 
-void Heap::update_direct(unsigned size_class) {
+void HeapImpl::update_direct(unsigned size_class) {
   Page* page = pages[size_class].head ? pages[size_class].head : &g_empty_page;
   current[size_class] = page;
   if (size_class > kSizeClasses.direct[kDirectEntries - 1]) return;
@@ -79,7 +79,7 @@ void Heap::update_direct(unsigned size_class) {
 // ---------------------------------------------------------------------------------------
 // Allocation
 
-void* Heap::malloc_generic(size_t size) {
+void* HeapImpl::malloc_generic(size_t size) {
   // Every so many slow paths, and on every large or huge allocation (rare, and costly enough
   // that a clock read is noise), see whether memory is due back to the OS.
   if (TESSERA_UNLIKELY((++heartbeat & kHeartbeatMask) == 0 || size > kMediumBlockMax))
@@ -97,7 +97,7 @@ void* Heap::malloc_generic(size_t size) {
   return huge_alloc(this, size, kSliceSize, &zeroed);
 }
 
-Page* Heap::find_page(unsigned size_class) {
+Page* HeapImpl::find_page(unsigned size_class) {
   PageQueue& queue = pages[size_class];
   // Pages of this class in the queue first; then, once, pages that other threads freed blocks
   // to while they sat on the full list; only then a fresh page.
@@ -125,7 +125,7 @@ Page* Heap::find_page(unsigned size_class) {
   return fresh_page(size_class);
 }
 
-Page* Heap::fresh_page(unsigned size_class) {
+Page* HeapImpl::fresh_page(unsigned size_class) {
   size_t block_size = kSizeClasses.block_size[size_class];
   size_t slices = page_slices_for(block_size);
   bool clean;
@@ -141,7 +141,7 @@ Page* Heap::fresh_page(unsigned size_class) {
   return page;
 }
 
-Page* Heap::alloc_span(size_t slices, bool* clean) {
+Page* HeapImpl::alloc_span(size_t slices, bool* clean) {
   // Large blocks other threads freed come back before the heap takes more space.
   if (remote_pending.load(std::memory_order_relaxed)) scan_full(false);
   Page* span = space.alloc_span(slices, clean);
@@ -163,12 +163,12 @@ Page* Heap::alloc_span(size_t slices, bool* clean) {
   return space.alloc_span(slices, clean);
 }
 
-void* Heap::large_alloc(size_t size) {
+void* HeapImpl::large_alloc(size_t size) {
   size_t slices = div_ceil(size, kSliceSize);
   bool clean;
   Page* page = alloc_span(slices, &clean);
   if (page == nullptr) return nullptr;
-  page->kind = PageKind::kLarge;
+  page->kind = SpanKind::kLarge;
   page->size_class = 0;
   page->block_size = slices << kSliceShift;
   page->magic = divisibility_magic((uint32_t)page->block_size);  // remote frees check it
@@ -187,7 +187,7 @@ void* Heap::large_alloc(size_t size) {
   return page->start;
 }
 
-void* Heap::malloc_aligned(size_t size, size_t alignment) {
+void* HeapImpl::malloc_aligned(size_t size, size_t alignment) {
   // Blocks of a class whose size is a multiple of the alignment are aligned already: pages
   // start on slice boundaries.
   if (alignment <= kSliceSize) {
@@ -215,7 +215,7 @@ void* Heap::malloc_aligned(size_t size, size_t alignment) {
   return aligned;
 }
 
-bool Heap::grow_large_in_place(Page* page, size_t size) {
+bool HeapImpl::grow_large_in_place(Page* page, size_t size) {
   if (size > kLargeMax) return false;
   size_t slices = div_ceil(size, kSliceSize);
   if (slices <= page->slice_count) return true;
@@ -230,8 +230,8 @@ bool Heap::grow_large_in_place(Page* page, size_t size) {
 // ---------------------------------------------------------------------------------------
 // Freeing
 
-void Heap::free_local_slow(Page* page, Block* block) {
-  if (page->kind == PageKind::kLarge) {
+void HeapImpl::free_local_slow(Page* page, Block* block) {
+  if (page->kind == SpanKind::kLarge) {
     counters_large_free_local(page);
     free_large(page);
     deferred_work(false);  // (as on large allocations: see malloc_generic)
@@ -243,8 +243,8 @@ void Heap::free_local_slow(Page* page, Block* block) {
   if (page->in_full) move_from_full(page);
 }
 
-void free_slow(Heap* heap, Page* page, void* p) {
-  if (page->kind == PageKind::kFree || page->block_size == 0) {
+void free_slow(HeapImpl* heap, Page* page, void* p) {
+  if (page->kind == SpanKind::kFree || page->block_size == 0) {
     report_invalid_free(p, "invalid free (not an allocated block)");
     return;
   }
@@ -253,7 +253,7 @@ void free_slow(Heap* heap, Page* page, void* p) {
     report_invalid_free(p, "invalid free (interior pointer)");
     return;
   }
-  if (page->kind == PageKind::kHuge) {
+  if (page->kind == SpanKind::kHuge) {
     if (page->used == 0) {
       report_invalid_free(p, "double free");
       return;
@@ -263,7 +263,7 @@ void free_slow(Heap* heap, Page* page, void* p) {
   }
   uintptr_t key = page->free_key.load(std::memory_order_relaxed) & ~kSlowFreeBit;
   if (heap->initialized && key == key_of(heap)) {
-    if (page->kind == PageKind::kLarge && page->used == 0) {
+    if (page->kind == SpanKind::kLarge && page->used == 0) {
       report_invalid_free(p, "double free");
       return;
     }
@@ -273,13 +273,13 @@ void free_slow(Heap* heap, Page* page, void* p) {
   }
 }
 
-void Heap::free_large(Page* page) {
+void HeapImpl::free_large(Page* page) {
   full.remove(page);
   free_page(page);
 }
 
-void Heap::free_page(Page* page) {
-  if (page->kind == PageKind::kSmall) {
+void HeapImpl::free_page(Page* page) {
+  if (page->kind == SpanKind::kSmall) {
     counters_fold(page);
     if (page->in_full) {
       full.remove(page);
@@ -293,7 +293,7 @@ void Heap::free_page(Page* page) {
   space.free_span(page, os::now_ms());
 }
 
-void Heap::move_to_full(Page* page) {
+void HeapImpl::move_to_full(Page* page) {
   // Ask the first remote free to tell us; if one already arrived the page is not full.
   uintptr_t expected = page->thread_free.load(std::memory_order_relaxed);
   if (expected & ~kNotifyBit) return;
@@ -309,7 +309,7 @@ void Heap::move_to_full(Page* page) {
   full.push_back(page);
 }
 
-void Heap::move_from_full(Page* page) {
+void HeapImpl::move_from_full(Page* page) {
   full.remove(page);
   page->in_full = false;
   if (!page->has_aligned) page->free_key.store(key_of(this), std::memory_order_relaxed);
@@ -319,13 +319,13 @@ void Heap::move_from_full(Page* page) {
 }
 
 // Takes back pages on the full list that other threads freed blocks to.
-void Heap::scan_full(bool all) {
+void HeapImpl::scan_full(bool all) {
   remote_pending.store(false, std::memory_order_relaxed);
   for (Page* page = full.head; page != nullptr;) {
     Page* next = page->next;
     if (all || page->thread_free_list() != nullptr) {
       page_collect(page);
-      if (page->kind == PageKind::kLarge) {
+      if (page->kind == SpanKind::kLarge) {
         if (page->used == 0) free_large(page);
       } else if (page->free != nullptr || page->capacity < page->reserved) {
         move_from_full(page);  // (an entirely free page was reset to nothing carved)
@@ -335,7 +335,7 @@ void Heap::scan_full(bool all) {
   }
 }
 
-void Heap::sweep_empty_pages(bool include_heads) {
+void HeapImpl::sweep_empty_pages(bool include_heads) {
   for (PageQueue& queue : pages) {
     for (Page* page = queue.head; page != nullptr;) {
       Page* next = page->next;
@@ -351,7 +351,7 @@ void Heap::sweep_empty_pages(bool include_heads) {
 // ---------------------------------------------------------------------------------------
 // Deferred work, collection, abandonment
 
-void Heap::deferred_work(bool force) {
+void HeapImpl::deferred_work(bool force) {
   uint64_t now = os::now_ms();
   if (!force && now < next_deferred_ms) return;
   uint64_t delay = g_options.purge_delay_ms;
@@ -367,20 +367,20 @@ void Heap::deferred_work(bool force) {
   huge_cache_purge(now, delay, force);
 }
 
-void Heap::fold_pages() {
+void HeapImpl::fold_pages() {
   for (PageQueue& queue : pages)
     for (Page* page = queue.head; page != nullptr; page = page->next) counters_fold(page);
   for (Page* page = full.head; page != nullptr; page = page->next) counters_fold(page);
 }
 
-void Heap::fold_counters() {
+void HeapImpl::fold_counters() {
   scan_full(true);
   for (PageQueue& queue : pages)
     for (Page* page = queue.head; page != nullptr; page = page->next) page_collect(page);
   fold_pages();
 }
 
-void Heap::collect(bool force) {
+void HeapImpl::collect(bool force) {
   if (force) {
     while (Segment* seg = take_abandoned_segment(arena_id)) adopt(seg);
   }
@@ -388,12 +388,12 @@ void Heap::collect(bool force) {
   deferred_work(force);
 }
 
-void Heap::adopt(Segment* seg) {
+void HeapImpl::adopt(Segment* seg) {
   space.adopt_segment(seg, this);
   for (size_t i = seg->meta_slices; i < kSlicesPerSegment;) {
     Page* page = &seg->slices[i];
     i += page->slice_count;
-    if (page->kind == PageKind::kFree) continue;
+    if (page->kind == SpanKind::kFree) continue;
     page->heap.store(this, std::memory_order_release);
     page_collect(page);
     if (page->used == 0) {
@@ -403,7 +403,7 @@ void Heap::adopt(Segment* seg) {
       space.free_span(page, os::now_ms());
       continue;
     }
-    if (page->kind == PageKind::kLarge) {
+    if (page->kind == SpanKind::kLarge) {
       page->in_full = true;
       full.push_back(page);
       page->thread_free.fetch_or(kNotifyBit, std::memory_order_acq_rel);
@@ -424,7 +424,7 @@ void Heap::adopt(Segment* seg) {
   }
 }
 
-void Heap::give_up_pages() {
+void HeapImpl::give_up_pages() {
   scan_full(true);
   sweep_empty_pages(true);
   fold_pages();
@@ -440,7 +440,7 @@ void Heap::give_up_pages() {
   for (Page* page = full.head; page != nullptr; page = page->next) give_up(page);
 }
 
-void Heap::abandon() {
+void HeapImpl::abandon() {
   give_up_pages();
   // The next thread to start usually adopts these segments: while few wait, their recently
   // freed memory stays resident for it (and is purged after the delay as usual).
@@ -457,7 +457,7 @@ void Heap::abandon() {
   initialized = false;
 }
 
-void Heap::absorb_into(Heap* heir) {
+void HeapImpl::absorb_into(HeapImpl* heir) {
   give_up_pages();
   for (Segment* seg = space.take_segments(true); seg != nullptr;) {
     Segment* next = seg->next;
@@ -468,13 +468,13 @@ void Heap::absorb_into(Heap* heir) {
   init();
 }
 
-void Heap::free_all_blocks() {
+void HeapImpl::free_all_blocks() {
   uint64_t now = os::now_ms();
   for (Segment* seg = space.segments; seg != nullptr; seg = seg->next) {
     for (size_t i = seg->meta_slices; i < kSlicesPerSegment;) {
       Page* span = &seg->slices[i];
       i += span->slice_count;  // (read before free_span merges the span with its neighbours)
-      if (span->kind == PageKind::kFree) continue;
+      if (span->kind == SpanKind::kFree) continue;
       page_collect(span);
       counters_bulk_free(span);
       span->heap.store(nullptr, std::memory_order_relaxed);
@@ -488,7 +488,7 @@ void Heap::free_all_blocks() {
   space = kept;
 }
 
-void Heap::release_all(Heap* heir) {
+void HeapImpl::release_all(HeapImpl* heir) {
   free_all_blocks();
   if (arena_id != 0) {
     space.release_all();

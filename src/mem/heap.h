@@ -19,7 +19,9 @@ inline constexpr size_t kDirectEntries = kDirectMax / 16 + 1;
 // A page with no blocks: where empty direct entries point, so the fast path needs no check.
 extern Page g_empty_page;
 
-struct Heap {
+// A heap: a thread's own, or a first-class one (ts_heap_t). Not named Heap: libtessera.a
+// exports its members, and tessera.hpp's tessera::Heap would collide with them.
+struct HeapImpl {
   // (size + 15) / 16 -> the page malloc takes blocks of that size from. Kept equal to the
   // head of the size class's queue (or g_empty_page).
   Page* direct[kDirectEntries];
@@ -36,16 +38,16 @@ struct Heap {
   uint32_t heartbeat = 0;
   uint64_t next_deferred_ms = 0;
   const char* owner = nullptr;   // the creating thread's identity (t_thread_identity)
-  Heap* backing = nullptr;       // first-class heap: its thread's own heap
-  Heap* owned = nullptr;         // thread heap: the first-class heaps its thread created
-  Heap* owned_next = nullptr;    // first-class heap: the next in backing->owned
-  Heap* owned_prev = nullptr;
+  HeapImpl* backing = nullptr;       // first-class heap: its thread's own heap
+  HeapImpl* owned = nullptr;         // thread heap: the first-class heaps its thread created
+  HeapImpl* owned_next = nullptr;    // first-class heap: the next in backing->owned
+  HeapImpl* owned_prev = nullptr;
   PageQueue huge;                // this heap's huge blocks (under the huge cache's lock)
-  Heap* pool_next = nullptr;     // the heap pool's free list
+  HeapImpl* pool_next = nullptr;     // the heap pool's free list
   HeapCounters counters;         // statistics; kept when the heap is reused (heap_counters.h)
 
   // Constant-initialisable, so the static empty heap exists before any code runs.
-  constexpr Heap() {
+  constexpr HeapImpl() {
     for (Page*& d : direct) d = &g_empty_page;
     for (Page*& c : current) c = &g_empty_page;
   }
@@ -65,13 +67,13 @@ struct Heap {
   void abandon();
   // Gives every page, segment and huge block to `heir` (same thread): blocks stay valid. The
   // heap is reset.
-  void absorb_into(Heap* heir);
+  void absorb_into(HeapImpl* heir);
   // Frees every block at once, in time proportional to the heap's pages: its spans become
   // free spans of its segments (purged after the purge delay as usual), huge blocks go back.
   void free_all_blocks();
   // free_all_blocks, then the segments leave the heap: to their arena (now), or else to `heir`
   // (same thread), which purges them after the delay. The heap is reset.
-  void release_all(Heap* heir);
+  void release_all(HeapImpl* heir);
 
   // Takes back pages on the full list that other threads freed blocks to (all: collect every
   // full page, not just those that signalled).
@@ -113,11 +115,11 @@ struct HeapArea {
 using BlockVisitor = bool (*)(const HeapArea& area, void* block, size_t block_size, void* arg);
 // Walks the heap's areas and, with all_blocks, its blocks in use. Owner thread only. False
 // when the visitor stopped the walk.
-bool heap_visit(Heap* heap, bool all_blocks, BlockVisitor visit, void* arg);
+bool heap_visit(HeapImpl* heap, bool all_blocks, BlockVisitor visit, void* arg);
 
 // Frees p from whichever thread runs this; `page` holds p. Handles every case that the API's
 // fast path does not (remote frees, large and huge blocks, aligned blocks, invalid pointers).
-void free_slow(Heap* heap, Page* page, void* p);
+void free_slow(HeapImpl* heap, Page* page, void* p);
 // Another thread's free of block (a block start) on page: a push onto its remote list.
 TESSERA_NOINLINE void free_remote(Page* page, Block* block);
 // Reports p as an invalid free (never tessera's, interior, or already free).

@@ -15,8 +15,8 @@ void counters_fold(Page* page) {
   uint32_t local = page->frees_uncounted;
   // Modulo 2^32, like used itself: only the difference since the last fold matters.
   uint32_t allocated = page->used - page->used_counted + local;
-  Heap* heap = page->heap.load(std::memory_order_relaxed);
-  if (page->kind != PageKind::kSmall || (allocated | local) == 0 || heap == nullptr) return;
+  HeapImpl* heap = page->heap.load(std::memory_order_relaxed);
+  if (page->kind != SpanKind::kSmall || (allocated | local) == 0 || heap == nullptr) return;
   page->frees_uncounted = 0;
   page->used_counted = page->used;
   ClassCounters& c = heap->counters.classes[page->size_class];
@@ -25,40 +25,40 @@ void counters_fold(Page* page) {
 }
 
 void counters_remote_frees(Page* page, uint32_t n) {
-  Heap* heap = page->heap.load(std::memory_order_relaxed);
+  HeapImpl* heap = page->heap.load(std::memory_order_relaxed);
   page->used_counted -= n;  // those blocks' allocations stay counted; used no longer has them
   if (heap == nullptr) return;
   counter_add(heap->counters.classes[page->size_class].freed_remote, n);
-  if (page->kind == PageKind::kLarge)
+  if (page->kind == SpanKind::kLarge)
     counter_add(heap->counters.large_bytes_freed, (uint64_t)n * page->block_size);
 }
 
 void counters_large_alloc(Page* page) {
-  Heap* heap = page->heap.load(std::memory_order_relaxed);
+  HeapImpl* heap = page->heap.load(std::memory_order_relaxed);
   page->used_counted = page->used;
   counter_add(heap->counters.classes[0].allocated, 1);
   counter_add(heap->counters.large_bytes_allocated, page->block_size);
 }
 
 void counters_large_grow(Page* page, size_t grown) {
-  Heap* heap = page->heap.load(std::memory_order_relaxed);
+  HeapImpl* heap = page->heap.load(std::memory_order_relaxed);
   counter_add(heap->counters.large_bytes_allocated, grown);
 }
 
 void counters_large_free_local(Page* page) {
-  Heap* heap = page->heap.load(std::memory_order_relaxed);
+  HeapImpl* heap = page->heap.load(std::memory_order_relaxed);
   page->used_counted = 0;
   counter_add(heap->counters.classes[0].freed_local, 1);
   counter_add(heap->counters.large_bytes_freed, page->block_size);
 }
 
 void counters_bulk_free(Page* page) {
-  if (page->kind == PageKind::kLarge) {
+  if (page->kind == SpanKind::kLarge) {
     if (page->used != 0) counters_large_free_local(page);
     return;
   }
   counters_fold(page);
-  Heap* heap = page->heap.load(std::memory_order_relaxed);
+  HeapImpl* heap = page->heap.load(std::memory_order_relaxed);
   if (heap == nullptr || page->used == 0) return;
   counter_add(heap->counters.classes[page->size_class].freed_local, page->used);
   page->used_counted = 0;

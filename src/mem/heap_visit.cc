@@ -30,26 +30,26 @@ bool visit_span(Page* page, bool all_blocks, BlockVisitor visit, void* arg) {
   HeapArea area;
   area.blocks = page->start;
   area.reserved = (size_t)page->slice_count << kSliceShift;
-  area.committed = page->kind == PageKind::kSmall ? (size_t)page->capacity * page->block_size
+  area.committed = page->kind == SpanKind::kSmall ? (size_t)page->capacity * page->block_size
                                                   : page->block_size;
   area.used = page->used;
   area.block_size = page->block_size;
   if (!visit(area, nullptr, 0, arg)) return false;
   if (!all_blocks || area.used == 0) return true;
-  if (page->kind == PageKind::kLarge) return visit(area, page->start, page->block_size, arg);
+  if (page->kind == SpanKind::kLarge) return visit(area, page->start, page->block_size, arg);
   return visit_page_blocks(page, area, visit, arg);
 }
 
 }  // namespace
 
-bool heap_visit(Heap* heap, bool all_blocks, BlockVisitor visit, void* arg) {
+bool heap_visit(HeapImpl* heap, bool all_blocks, BlockVisitor visit, void* arg) {
   // Pages on the full list with remote frees go back to their queues first: collecting them
   // below would otherwise leave them on the full list without a wake-up.
   heap->scan_full(true);
   for (Segment* seg = heap->space.segments; seg != nullptr; seg = seg->next) {
     for (size_t i = seg->meta_slices; i < kSlicesPerSegment; i += seg->slices[i].slice_count) {
       Page* page = &seg->slices[i];
-      if (page->kind == PageKind::kFree) continue;
+      if (page->kind == SpanKind::kFree) continue;
       if (!visit_span(page, all_blocks, visit, arg)) return false;
     }
   }

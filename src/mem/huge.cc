@@ -117,7 +117,7 @@ Page* huge_page(void* segment) {
   return &seg->slices[seg->meta_slices];
 }
 
-void* huge_alloc(Heap* heap, size_t size, size_t alignment, bool* zeroed) {
+void* huge_alloc(HeapImpl* heap, size_t size, size_t alignment, bool* zeroed) {
   size_t offset = block_offset(alignment);
   if (size > ((size_t)1 << 46) || offset > ((size_t)1 << 40)) return nullptr;
   size_t need = align_up(offset + size, kSliceSize);
@@ -126,7 +126,7 @@ void* huge_alloc(Heap* heap, size_t size, size_t alignment, bool* zeroed) {
   if (seg == nullptr) seg = new_segment(heap->arena_id, need, alignment, zeroed);
   if (seg == nullptr) return nullptr;
   Page* page = huge_page(seg);
-  page->kind = PageKind::kHuge;
+  page->kind = SpanKind::kHuge;
   page->slice_count = 1;
   page->start = (uint8_t*)seg + offset;
   page->block_size = seg->size - offset;
@@ -150,7 +150,7 @@ void huge_free(Page* page) {
   Segment* evict = nullptr;
   {
     LockGuard guard(g_lock);
-    if (Heap* owner = page->heap.load(std::memory_order_relaxed)) owner->huge.remove(page);
+    if (HeapImpl* owner = page->heap.load(std::memory_order_relaxed)) owner->huge.remove(page);
     page->heap.store(nullptr, std::memory_order_relaxed);
     if (seg->arena != 0) {
       evict = seg;
@@ -191,7 +191,7 @@ size_t huge_cache_purge(uint64_t now_ms, uint64_t delay_ms, bool force) {
   return released;
 }
 
-void huge_transfer(Heap* from, Heap* to) {
+void huge_transfer(HeapImpl* from, HeapImpl* to) {
   LockGuard guard(g_lock);
   while (Page* page = from->huge.head) {
     from->huge.remove(page);
@@ -200,7 +200,7 @@ void huge_transfer(Heap* from, Heap* to) {
   }
 }
 
-void huge_free_all(Heap* heap) {
+void huge_free_all(HeapImpl* heap) {
   for (;;) {
     Page* page;
     {
@@ -212,7 +212,7 @@ void huge_free_all(Heap* heap) {
   }
 }
 
-bool huge_area(Heap* heap, size_t index, HeapArea* area) {
+bool huge_area(HeapImpl* heap, size_t index, HeapArea* area) {
   LockGuard guard(g_lock);
   Page* page = heap->huge.head;
   for (size_t i = 0; i < index && page != nullptr; i++) page = page->next;

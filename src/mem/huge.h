@@ -11,21 +11,21 @@
 
 namespace tessera {
 
-struct Heap;
+struct HeapImpl;
 
 // A huge block of at least `size` bytes aligned to `alignment` (a power of two) for `heap`
 // (from its arena, if it has one), or nullptr. *zeroed tells whether its memory is known to be
 // zero. The heap keeps it on its huge list, so that it can be destroyed with the heap.
-void* huge_alloc(Heap* heap, size_t size, size_t alignment, bool* zeroed);
+void* huge_alloc(HeapImpl* heap, size_t size, size_t alignment, bool* zeroed);
 // Frees the huge block whose page is `page` (any thread).
 void huge_free(Page* page);
 // Moves every huge block of `from` to `to` (nullptr: no owner any more).
-void huge_transfer(Heap* from, Heap* to);
+void huge_transfer(HeapImpl* from, HeapImpl* to);
 // Frees every huge block of `heap`.
-void huge_free_all(Heap* heap);
+void huge_free_all(HeapImpl* heap);
 struct HeapArea;
 // The area of the heap's index-th huge block; false past the last.
-bool huge_area(Heap* heap, size_t index, HeapArea* area);
+bool huge_area(HeapImpl* heap, size_t index, HeapArea* area);
 // Unmaps cached blocks freed at least delay_ms ago (all with force). Returns bytes released.
 size_t huge_cache_purge(uint64_t now_ms, uint64_t delay_ms, bool force);
 // The page of a huge segment (its only block).

@@ -51,7 +51,7 @@ void report_corrupted_free_list(const Page* page, const Block* block) {
                      "its link to the next free block was overwritten");
 }
 
-void page_init(Page* page, Heap* heap, unsigned size_class, size_t block_size, uint8_t* start,
+void page_init(Page* page, HeapImpl* heap, unsigned size_class, size_t block_size, uint8_t* start,
                size_t bytes) {
   if constexpr (kSecure || kCheckedBlocks) secret_init();
   page->free = nullptr;
@@ -63,7 +63,7 @@ void page_init(Page* page, Heap* heap, unsigned size_class, size_t block_size, u
   page->capacity = 0;
   page->reserved = (uint32_t)(bytes / block_size);
   page->size_class = (uint8_t)size_class;
-  page->kind = PageKind::kSmall;
+  page->kind = SpanKind::kSmall;
   page->in_full = false;
   page->has_aligned.store(false, std::memory_order_relaxed);
   page->block_size = block_size;
@@ -137,7 +137,7 @@ void page_collect(Page* page) {
 
 uint8_t* page_block_start(const Page* page, const void* p) {
   uintptr_t offset = (uintptr_t)p - (uintptr_t)page->start;
-  if (page->kind != PageKind::kSmall) {
+  if (page->kind != SpanKind::kSmall) {
     // One block per page: the start, or an aligned pointer inside it.
     if (offset == 0) return page->start;
     return (page->has_aligned && offset < page->block_size) ? page->start : nullptr;

@@ -11,7 +11,7 @@
 // has not collected yet. A page is empty when used == 0 after a collect.
 //
 // thread_free packs a block pointer with kNotifyBit: set while the page sits on its heap's
-// full list, so that the first remote free tells the owner (Heap::remote_pending) to look.
+// full list, so that the first remote free tells the owner (HeapImpl::remote_pending) to look.
 //
 // free_key is the owner heap's address when a same-thread free may take the fast path, and
 // that address | kSlowFreeBit when it must not (page full, aligned blocks inside, large or
@@ -27,13 +27,13 @@
 
 namespace tessera {
 
-struct Heap;
+struct HeapImpl;
 
 struct Block {
   Block* next;
 };
 
-enum class PageKind : uint8_t { kFree = 0, kSmall, kLarge, kHuge };
+enum class SpanKind : uint8_t { kFree = 0, kSmall, kLarge, kHuge };
 
 inline constexpr uintptr_t kSlowFreeBit = 1;
 inline constexpr uintptr_t kNoOwnerKey = 1;
@@ -49,12 +49,12 @@ struct alignas(64) Page {
   uint8_t* start;             // first block
   uint64_t magic;             // divisibility_magic(block_size) for small pages
   std::atomic<uintptr_t> thread_free;
-  std::atomic<Heap*> heap;
+  std::atomic<HeapImpl*> heap;
   Block* local_free;          // pushed by the owner's free
   uint32_t local_freed;       // |local_free| (owner only)
   uint32_t slice_offset;      // descriptors back to the span's head; 0 at the head
   uint8_t size_class;         // 0 for large and huge blocks
-  PageKind kind;
+  SpanKind kind;
   std::atomic<bool> has_aligned;  // some block was handed out at an aligned interior address
   uint32_t frees_uncounted;   // local frees taken back since the last counter fold
   // --- line 2: malloc, and the slow paths (owner only) ---
@@ -105,7 +105,7 @@ struct PageQueue {
 };
 
 // Sets a fresh span up as a page of `block_size` blocks owned by `heap` (nothing carved yet).
-void page_init(Page* page, Heap* heap, unsigned size_class, size_t block_size, uint8_t* start,
+void page_init(Page* page, HeapImpl* heap, unsigned size_class, size_t block_size, uint8_t* start,
                size_t bytes);
 // Carves the next few blocks (about kExtendBytes) onto the free list; capacity < reserved.
 void page_extend(Page* page);

@@ -40,7 +40,7 @@ void span_set_offsets(Page* head, size_t count) {
 }
 
 void SegmentSpace::insert_free(Page* span, uint64_t now_ms) {
-  span->kind = PageKind::kFree;
+  span->kind = SpanKind::kFree;
   span->block_size = 0;
   span->slice_offset = 0;
   span->free_key.store(kNoOwnerKey, std::memory_order_relaxed);
@@ -79,7 +79,7 @@ Page* SegmentSpace::alloc_span(size_t slices, bool* clean) {
   take_free(span, slices);
   span->slice_count = (uint32_t)slices;
   span_set_offsets(span, slices);
-  span->kind = PageKind::kLarge;  // in use; the caller sets the real kind
+  span->kind = SpanKind::kLarge;  // in use; the caller sets the real kind
   *clean = !span->dirty && purged_memory_reads_zero();
   if (!span->dirty) g_memory_stats.add_committed(span_bytes(span));
   span->dirty = true;
@@ -96,7 +96,7 @@ bool SegmentSpace::free_span(Page* span, uint64_t now_ms) {
   uint32_t count = span->slice_count;
   if (index + count < kSlicesPerSegment) {
     Page* next = span + count;
-    if (next->kind == PageKind::kFree && next->dirty) {
+    if (next->kind == SpanKind::kFree && next->dirty) {
       remove_free(next);
       count += next->slice_count;
     }
@@ -104,7 +104,7 @@ bool SegmentSpace::free_span(Page* span, uint64_t now_ms) {
   if (index > seg->meta_slices) {
     Page* last = span - 1;
     Page* prev = last - last->slice_offset;
-    if (prev->kind == PageKind::kFree && prev->dirty) {
+    if (prev->kind == SpanKind::kFree && prev->dirty) {
       remove_free(prev);
       count += prev->slice_count;
       span = prev;
@@ -126,7 +126,7 @@ bool SegmentSpace::grow_span(Page* span, size_t slices) {
   size_t extra = slices - span->slice_count;
   if (index + span->slice_count >= kSlicesPerSegment) return false;
   Page* next = span + span->slice_count;
-  if (next->kind != PageKind::kFree || next->slice_count < extra) return false;
+  if (next->kind != SpanKind::kFree || next->slice_count < extra) return false;
   take_free(next, extra);
   if (!next->dirty) g_memory_stats.add_committed(extra << kSliceShift);
   span->slice_count = (uint32_t)slices;
@@ -134,7 +134,7 @@ bool SegmentSpace::grow_span(Page* span, size_t slices) {
   return true;
 }
 
-bool SegmentSpace::add_segment(Heap* owner, int arena_id) {
+bool SegmentSpace::add_segment(HeapImpl* owner, int arena_id) {
   bool zeroed = true, pinned = false;
   int arena = 0;
   void* mem = arena_alloc(arena_id, 1, &zeroed, &pinned, &arena);
@@ -178,7 +178,7 @@ bool SegmentSpace::add_segment(Heap* owner, int arena_id) {
   return true;
 }
 
-void SegmentSpace::adopt_segment(Segment* seg, Heap* owner) {
+void SegmentSpace::adopt_segment(Segment* seg, HeapImpl* owner) {
   seg->heap.store(owner, std::memory_order_relaxed);
   seg->next = segments;
   seg->prev = nullptr;
@@ -186,7 +186,7 @@ void SegmentSpace::adopt_segment(Segment* seg, Heap* owner) {
   segments = seg;
   for (size_t i = seg->meta_slices; i < kSlicesPerSegment; i += seg->slices[i].slice_count) {
     Page* span = &seg->slices[i];
-    if (span->kind == PageKind::kFree) insert_free(span, span->free_since_ms);
+    if (span->kind == SpanKind::kFree) insert_free(span, span->free_since_ms);
   }
 }
 
@@ -194,7 +194,7 @@ void SegmentSpace::release_segment(Segment* seg) {
   size_t dirty_bytes = 0;  // spans in use are dirty too
   for (size_t i = seg->meta_slices; i < kSlicesPerSegment; i += seg->slices[i].slice_count) {
     Page* span = &seg->slices[i];
-    if (span->kind == PageKind::kFree) remove_free(span);
+    if (span->kind == SpanKind::kFree) remove_free(span);
     if (span->dirty) dirty_bytes += span_bytes(span);
   }
   if (seg->next) seg->next->prev = seg->prev;
@@ -221,7 +221,7 @@ size_t SegmentSpace::purge_segment(Segment* seg, uint64_t now_ms, uint64_t delay
   for (size_t i = seg->meta_slices; i < kSlicesPerSegment;) {
     Page* span = &seg->slices[i];
     i += span->slice_count;
-    if (span->kind != PageKind::kFree) {
+    if (span->kind != SpanKind::kFree) {
       run = nullptr;
       continue;
     }

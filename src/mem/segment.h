@@ -21,7 +21,7 @@ namespace tessera {
 struct Segment {
   Segment* next;               // owner heap's segment list, or the abandoned list
   Segment* prev;
-  std::atomic<Heap*> heap;     // owner; nullptr while abandoned or huge
+  std::atomic<HeapImpl*> heap;     // owner; nullptr while abandoned or huge
   size_t size;                 // bytes mapped
   uint32_t used_spans;         // pages and large blocks in use
   uint32_t meta_slices;        // slices taken by this header
@@ -69,9 +69,9 @@ struct SegmentSpace {
   bool grow_span(Page* span, size_t slices);
   // Takes a new segment for `owner` and adds its free span: from arena `arena_id`, or (0) from
   // a shared arena or a fresh mapping. False when the arena is full or the OS refuses.
-  bool add_segment(Heap* owner, int arena_id);
+  bool add_segment(HeapImpl* owner, int arena_id);
   // Takes over an abandoned segment's free spans; the caller adopts its pages in use.
-  void adopt_segment(Segment* seg, Heap* owner);
+  void adopt_segment(Segment* seg, HeapImpl* owner);
   // Purges free spans unused since `delay_ms` (all with force) and unmaps entirely free
   // segments past the delay. Returns bytes returned to the OS.
   size_t purge(uint64_t now_ms, uint64_t delay_ms, bool force);

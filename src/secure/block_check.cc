@@ -18,7 +18,7 @@ constexpr size_t kNoGranule = SIZE_MAX;
 size_t granule_of(const Page* page, const void* p) {
   if constexpr (!kCheckedBlocks) return kNoGranule;
   size_t i = (size_t)((uintptr_t)p - (uintptr_t)segment_of_page(page)) >> kGranuleShift;
-  return i < kSegmentGranules && page->kind != PageKind::kHuge ? i : kNoGranule;
+  return i < kSegmentGranules && page->kind != SpanKind::kHuge ? i : kNoGranule;
 }
 
 BlockBits& bits_of(const Page* page) { return segment_of_page(page)->block_bits; }
@@ -66,11 +66,11 @@ void report_not_live(const Page* page, const void* p, BlockOp op, bool was_freed
   }
   if (was_freed) {
     uint64_t size = kSizeUnknown;
-    if (kPadding && page->kind == PageKind::kSmall) size = header_of(p)->check;
+    if (kPadding && page->kind == SpanKind::kSmall) size = header_of(p)->check;
     report_block_error(kind_for(op, "double free", "realloc after free"), p, size);
     return;
   }
-  bool inside = page->block_size != 0 && page->kind != PageKind::kFree;
+  bool inside = page->block_size != 0 && page->kind != SpanKind::kFree;
   report_block_error(inside ? kind_for(op, "invalid free (interior pointer)",
                                        "invalid realloc (interior pointer)")
                             : kind_for(op, "invalid free (not an allocated block)",
@@ -98,7 +98,7 @@ bool canary_intact(const uint8_t* user, uint64_t n, const uint8_t* end) {
 }  // namespace
 
 uint8_t* containing_block(const Page* page, const void* p) {
-  if (page->kind != PageKind::kSmall) return page->start;
+  if (page->kind != SpanKind::kSmall) return page->start;
   size_t offset = (size_t)((const uint8_t*)p - page->start);
   return page->start + offset / page->block_size * page->block_size;
 }
@@ -114,7 +114,7 @@ bool block_prepare(Page* page, uint8_t* block, uint8_t* user, size_t n) {
       mark_never(bits_of(page), granule_of(page, block + kHeaderBytes));
     }
     bool was_freed = mark_live(bits_of(page), g);
-    if (kFill && was_freed && page->kind == PageKind::kSmall) {
+    if (kFill && was_freed && page->kind == SpanKind::kSmall) {
       const uint8_t* bad = first_not(user, end, kFreedByte);
       if (bad != end) {
         uint64_t size = kPadding ? header_of(user)->check : kSizeUnknown;
@@ -136,7 +136,7 @@ bool block_prepare(Page* page, uint8_t* block, uint8_t* user, size_t n) {
 
 BlockInfo block_retire(Page* page, void* p, BlockOp op) {
   BlockInfo none{nullptr, 0, false};
-  if (page == nullptr || page->block_size == 0 || page->kind == PageKind::kFree) {
+  if (page == nullptr || page->block_size == 0 || page->kind == SpanKind::kFree) {
     size_t g = page == nullptr ? kNoGranule : granule_of(page, p);
     report_not_live(page, p, op,
                     g != kNoGranule && block_state(bits_of(page), g) == BlockState::kFreed);

@@ -33,7 +33,7 @@ bool count_list(const Page* page, const Block* head, uint64_t* seen, uint32_t* c
 }
 
 void check_page(const Page* page, unsigned size_class) {
-  if (page->kind != PageKind::kSmall || page->size_class != size_class) {
+  if (page->kind != SpanKind::kSmall || page->size_class != size_class) {
     broken(page, "a page is queued under the wrong size class");
     return;
   }
@@ -57,7 +57,7 @@ void check_page(const Page* page, unsigned size_class) {
 
 }  // namespace
 
-void heap_check(const Heap* heap) {
+void heap_check(const HeapImpl* heap) {
   for (unsigned c = 1; c < kClassCount; c++) {
     const PageQueue& queue = heap->pages[c];
     if (heap->current[c] != (queue.head ? queue.head : &g_empty_page)) {

@@ -10,6 +10,6 @@ namespace tessera {
 // in_use + |free| + |local_free| == capacity <= reserved holds (remote frees still count as in
 // use), every listed block is a block of the page, and no block is on two lists. Reports
 // "tessera: error: corrupted heap …" and aborts on the first broken invariant.
-void heap_check(const Heap* heap);
+void heap_check(const HeapImpl* heap);
 
 }  // namespace tessera

@@ -56,7 +56,7 @@ TEST_F(SpaceTest, SplitsAndCoalescesFreedSpans) {
   uint64_t now = 1000;
   for (size_t i : {1, 3, 2, 0, 4}) EXPECT_FALSE(space_.free_span(spans[i], now));
   Page* merged = &seg->slices[seg->meta_slices];
-  EXPECT_EQ(merged->kind, PageKind::kFree);
+  EXPECT_EQ(merged->kind, SpanKind::kFree);
   EXPECT_TRUE(merged->dirty);
   EXPECT_EQ(merged->slice_count, 1u + 3 + 8 + 20 + 1);
   // A dirty span is reused before clean memory.
@@ -101,7 +101,7 @@ TEST_F(SpaceTest, GrowSpanTakesTheFreeSlicesAfterIt) {
   space_.free_span(b, 100);
   EXPECT_TRUE(space_.grow_span(a, 11));  // b's slices are free again
   EXPECT_EQ(a->slice_count, 11u);
-  EXPECT_EQ(a[11].kind, PageKind::kFree);
+  EXPECT_EQ(a[11].kind, SpanKind::kFree);
   space_.free_span(a, 100);
 }
 
