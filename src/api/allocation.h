@@ -13,8 +13,12 @@
 
 namespace tessera::api {
 
-inline bool mul_overflows(size_t a, size_t b, size_t* out) {
-  return __builtin_mul_overflow(a, b, out);
+// count * size into *total for the array functions (calloc, reallocarray); false with errno
+// ENOMEM when it overflows.
+inline bool array_bytes(size_t count, size_t size, size_t* total) {
+  if (!__builtin_mul_overflow(count, size, total)) return true;
+  errno = ENOMEM;
+  return false;
 }
 
 // Bytes usable in the block at p (an interior aligned pointer counts from p); 0 when p is not

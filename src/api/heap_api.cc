@@ -98,10 +98,7 @@ TESSERA_API void* ts_heap_zalloc(ts_heap_t* handle, size_t size) noexcept {
 
 TESSERA_API void* ts_heap_calloc(ts_heap_t* handle, size_t count, size_t size) noexcept {
   size_t total;
-  if (mul_overflows(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
+  if (!array_bytes(count, size, &total)) return nullptr;
   return ts_heap_zalloc(handle, total);
 }
 
@@ -113,10 +110,7 @@ TESSERA_API void* ts_heap_realloc(ts_heap_t* handle, void* p, size_t size) noexc
 TESSERA_API void* ts_heap_reallocarray(ts_heap_t* handle, void* p, size_t count,
                                        size_t size) noexcept {
   size_t total;
-  if (mul_overflows(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
+  if (!array_bytes(count, size, &total)) return nullptr;
   return ts_heap_realloc(handle, p, total);
 }
 

@@ -55,10 +55,7 @@ TESSERA_API void* ts_zalloc(size_t size) noexcept { return zalloc(t_heap, size);
 
 TESSERA_API void* ts_calloc(size_t count, size_t size) noexcept {
   size_t total;
-  if (mul_overflows(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
+  if (!array_bytes(count, size, &total)) return nullptr;
   return zalloc(t_heap, total);
 }
 
@@ -68,10 +65,7 @@ TESSERA_API void* ts_realloc(void* p, size_t size) noexcept {
 
 TESSERA_API void* ts_reallocarray(void* p, size_t count, size_t size) noexcept {
   size_t total;
-  if (mul_overflows(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
+  if (!array_bytes(count, size, &total)) return nullptr;
   return ts_realloc(p, total);
 }
 
