@@ -10,6 +10,7 @@
 
 #include "api/checked_alloc.h"
 #include "api/fast_path.h"
+#include "debug/track.h"
 
 namespace tessera::api {
 
@@ -48,7 +49,12 @@ inline bool known_zero(const void* p, size_t size) {
 
 inline void* zalloc(HeapImpl* heap, size_t size) {
   void* p = heap_malloc_fast(heap, size);
-  if (p != nullptr && !known_zero(p, size)) memset(p, 0, size);
+  if (p == nullptr) return p;
+  if (!known_zero(p, size)) {
+    memset(p, 0, size);
+  } else {
+    track::defined(p, size);  // zero without a write memcheck could see
+  }
   return p;
 }
 

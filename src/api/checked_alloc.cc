@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "api/checked_alloc.h"
+#include "debug/track.h"
 #include "secure/heap_check.h"
 
 namespace tessera::api {
@@ -19,6 +20,32 @@ void check_heap() {
   }
 }
 
+// A block that passed its checks is handed out: memcheck and ASan see its n bytes at user and
+// nothing else of it (header and canary stay no-access).
+void* hand_out(Page* page, uint8_t* block, uint8_t* user, size_t n) {
+  if constexpr (kTrack) {
+    track::no_access(block, page->block_size);
+    track::block_allocated(user, n, false);
+  }
+  check_heap();
+  return user;
+}
+
+// block_prepare and block_retire with memcheck quiet: they read and write the header, the
+// canary and freed blocks, which the program may not touch.
+bool prepare_quietly(Page* page, uint8_t* block, uint8_t* user, size_t n) {
+  track::Quiet quiet;
+  return block_prepare(page, block, user, n);
+}
+BlockInfo retire_quietly(Page* page, void* p, BlockOp op) {
+  track::Quiet quiet;
+  return block_retire(page, p, op);
+}
+size_t requested_size_quietly(const void* p) {
+  track::Quiet quiet;
+  return block_requested_size(page_of(p), p);
+}
+
 }  // namespace
 
 void* checked_malloc(HeapImpl* heap, size_t size) {
@@ -30,17 +57,23 @@ void* checked_malloc(HeapImpl* heap, size_t size) {
   for (;;) {
     auto* block = (uint8_t*)heap_malloc_unchecked(heap, raw);
     if (block == nullptr) return nullptr;
-    if (block_prepare(page_of(block), block, block + kHeaderBytes, size)) {
-      check_heap();
-      return block + kHeaderBytes;
+    Page* page = page_of(block);
+    if (prepare_quietly(page, block, block + kHeaderBytes, size)) {
+      return hand_out(page, block, block + kHeaderBytes, size);
     }
   }
 }
 
 void checked_free(void* p) {
   if (p == nullptr) return;
-  BlockInfo info = block_retire(page_of(p), p, BlockOp::kFree);
-  if (info.ok) free_unchecked(info.block);
+  BlockInfo info = retire_quietly(page_of(p), p, BlockOp::kFree);
+  if (info.ok) {
+    if constexpr (kTrack) {
+      track::block_freed(p, info.size);
+      track::no_access(info.block, page_of(p)->block_size);  // the fill pattern, if any
+    }
+    free_unchecked(info.block);
+  }
   check_heap();
 }
 
@@ -56,27 +89,25 @@ void* checked_malloc_aligned(HeapImpl* heap, size_t size, size_t alignment) {
     auto* q = (uint8_t*)heap->malloc_aligned(raw, alignment);
     if (q == nullptr) return nullptr;
     Page* page = page_of(q);
-    if (block_prepare(page, containing_block(page, q), q + lead, size)) {
-      check_heap();
-      return q + lead;
-    }
+    uint8_t* block = containing_block(page, q);
+    if (prepare_quietly(page, block, q + lead, size)) return hand_out(page, block, q + lead, size);
   }
 }
 
 size_t checked_usable_size(const void* p) {
   if (p == nullptr) return 0;
-  size_t n = block_requested_size(page_of(p), p);
+  size_t n = requested_size_quietly(p);
   return n == kNotLive ? 0 : usable_of(n);
 }
 
 size_t checked_realloc_source(void* p) {
-  BlockInfo info = block_retire(page_of(p), p, BlockOp::kRealloc);
+  BlockInfo info = retire_quietly(page_of(p), p, BlockOp::kRealloc);
   return info.ok ? info.size : kNotLive;
 }
 
 void checked_free_sized(void* p, size_t size) {
   if (p == nullptr) return;
-  size_t requested = block_requested_size(page_of(p), p);
+  size_t requested = requested_size_quietly(p);
   if (requested != kNotLive && size != requested) {
     report_block_error("sized delete with the wrong size", p, requested, "freed as size ", size,
                        "");

@@ -34,9 +34,27 @@ inline constexpr bool kDebugFull = true;
 inline constexpr bool kDebugFull = false;
 #endif
 
+#if defined(TESSERA_MODE_VALGRIND) && TESSERA_MODE_VALGRIND
+// Valgrind client requests: memcheck sees tessera's blocks as heap blocks (debug/track.h).
+inline constexpr bool kValgrind = true;
+#else
+inline constexpr bool kValgrind = false;
+#endif
+
+#if defined(TESSERA_MODE_ASAN) && TESSERA_MODE_ASAN
+// ASan poisoning of free and unused memory for instrumented programs (debug/track.h).
+inline constexpr bool kAsanPoison = true;
+#else
+inline constexpr bool kAsanPoison = false;
+#endif
+
+// An outside checker is told about every block: it must see each malloc and free exactly,
+// which the checked paths do (they know every block's requested size and user address).
+inline constexpr bool kTrack = kValgrind || kAsanPoison;
+
 // Every block goes through secure/checked.cc, which knows which blocks are live: double and
 // invalid frees are certain, not guessed. Release builds keep the bare fast paths.
-inline constexpr bool kCheckedBlocks = kSecure || kPadding || kFill || kDebugFull;
+inline constexpr bool kCheckedBlocks = kSecure || kPadding || kFill || kDebugFull || kTrack;
 
 // Checked builds abort on a detected error by default; release builds report and go on.
 inline constexpr bool kAbortOnErrorDefault = kCheckedBlocks;

@@ -5,6 +5,7 @@
 
 #include "base/bits.h"
 #include "base/spinlock.h"
+#include "debug/track.h"
 #include "mem/arena.h"
 #include "mem/heap.h"
 #include "mem/heap_counters.h"
@@ -36,6 +37,7 @@ size_t g_cache_bytes = 0;
 void unmap_segment(Segment* seg) {
   g_memory_stats.sub_committed(seg->size);
   segment_map_remove((uintptr_t)seg, seg->size);
+  track::unmapped(seg, seg->size);
   if (seg->arena != 0) {
     if (!seg->pinned) g_memory_stats.purged.fetch_add(seg->size, std::memory_order_relaxed);
     arena_free(seg->arena, seg, seg->size / kSegmentSize);

@@ -2,6 +2,7 @@
 #include "mem/page.h"
 
 #include "config/tuning.h"
+#include "debug/track.h"
 #include "mem/heap_counters.h"
 #include "mem/free_list.h"
 #include "mem/secret.h"
@@ -72,6 +73,7 @@ void page_init(Page* page, HeapImpl* heap, unsigned size_class, size_t block_siz
   page->thread_free.store(0, std::memory_order_relaxed);
   page->heap.store(heap, std::memory_order_relaxed);
   page->free_key.store((uintptr_t)heap, std::memory_order_relaxed);
+  track::no_access(start, bytes);  // until a block is handed out
 }
 
 void page_extend(Page* page) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/spinlock.h"
+#include "debug/track.h"
 #include "mem/arena.h"
 #include "mem/memory_stats.h"
 #include "mem/metadata_guard.h"
@@ -204,6 +205,7 @@ void SegmentSpace::release_segment(Segment* seg) {
     g_memory_stats.purged.fetch_add(kMetaBytes + dirty_bytes, std::memory_order_relaxed);
   }
   segment_map_remove((uintptr_t)seg, seg->size);
+  track::unmapped(seg, seg->size);
   if (seg->arena != 0) {
     arena_free(seg->arena, seg, 1);
   } else {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "debug/report.h"
+#include "debug/track.h"
 #include "mem/secret.h"
 #include "mem/segment.h"
 
@@ -128,9 +129,9 @@ bool block_prepare(Page* page, uint8_t* block, uint8_t* user, size_t n) {
     Header* h = header_of(user);
     h->size = n;
     h->check = header_check(user, n);
-    memset(user + usable_of(n), kCanaryByte, (size_t)(end - (user + usable_of(n))));
+    track::fill(user + usable_of(n), kCanaryByte, (size_t)(end - (user + usable_of(n))));
   }
-  if constexpr (kFill) memset(user, kFreshByte, n);
+  if constexpr (kFill) track::fill(user, kFreshByte, n);
   return true;
 }
 
@@ -179,7 +180,7 @@ BlockInfo block_retire(Page* page, void* p, BlockOp op) {
     return none;
   }
   if constexpr (kPadding) header_of(user)->check = n;  // the size survives the list link
-  if constexpr (kFill) memset(user, kFreedByte, (size_t)(end - user));
+  if constexpr (kFill) track::fill(user, kFreedByte, (size_t)(end - user));
   return BlockInfo{block, (size_t)n, true};
 }
 
