@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test.sh — builds tessera from scratch five ways and runs the test suites in each:
+# test.sh — builds tessera from scratch six ways and runs the test suites in each:
 #
 #   build/test   g++, RelWithDebInfo, TESSERA_DEBUG=ON              every test
 #   build/asan   clang 14, ASan + UBSan (TESSERA_SANITIZE=address)  the api and stress suites
@@ -7,6 +7,8 @@
 #   build/secure g++, TESSERA_SECURE=ON (libtessera-secure)         unit, api, stress, security,
 #   build/debug  g++, Debug build type (libtessera-debug)           override (not tessera-run,
 #                                                                   which looks for libtessera.so)
+#   build/track  g++, TESSERA_VALGRIND + TESSERA_ASAN                the same, and tests/track:
+#                (libtessera-valgrind-asan)                         memcheck and an ASan program
 #
 # The sanitizer builds select tests by ctest label (unit, api, stress); while no test carries a label
 # they run every test. All builds run even when one fails, so one run shows everything;
@@ -18,9 +20,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=${TESSERA_JOBS:-2}
-builds=${TESSERA_TEST_BUILDS:-test asan tsan secure debug}
+builds=${TESSERA_TEST_BUILDS:-test asan tsan secure debug track}
 san_labels='^(unit|api|stress|fuzz)$'  # override/consumer need the uninstrumented .so
-mode_labels='^(unit|api|stress|security|override)$'  # consumer installs and wants libtessera.so
+mode_labels='^(unit|api|stress|security|override|track)$'  # consumer installs and wants libtessera.so
 
 # Stop at the first report, with a stack, so a failure names its cause in the test's output.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1}
@@ -60,7 +62,7 @@ run_build() {
   local built=$((SECONDS - t0))
 
   local select=()
-  if [ "$name" = secure ] || [ "$name" = debug ]; then
+  if [ "$name" = secure ] || [ "$name" = debug ] || [ "$name" = track ]; then
     # Not yet in checked builds (issue 6 is open): heap visiting and the exact statistics see
     # the raw blocks behind the header (addresses and size classes differ from what the
     # program asked for), and the C++ suite relies on both.
@@ -108,7 +110,8 @@ for b in $builds; do
     tsan) run_build tsan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DTESSERA_SANITIZE=thread ;;
     secure) run_build secure -DTESSERA_SECURE=ON ;;
     debug) run_build debug -DCMAKE_BUILD_TYPE=Debug ;;
-    *) echo "test.sh: unknown build '$b' (expected test, asan, tsan, secure, debug)" >&2; exit 2 ;;
+    track) run_build track -DTESSERA_VALGRIND=ON -DTESSERA_ASAN=ON ;;
+    *) echo "test.sh: unknown build '$b' (expected test, asan, tsan, secure, debug, track)" >&2; exit 2 ;;
   esac
 done
 

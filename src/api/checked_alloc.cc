@@ -25,7 +25,7 @@ void check_heap() {
 void* hand_out(Page* page, uint8_t* block, uint8_t* user, size_t n) {
   if constexpr (kTrack) {
     track::no_access(block, page->block_size);
-    track::block_allocated(user, n, false);
+    track::block_allocated(user, usable_of(n), false);  // malloc_usable_size may be used
   }
   check_heap();
   return user;
@@ -69,7 +69,7 @@ void checked_free(void* p) {
   BlockInfo info = retire_quietly(page_of(p), p, BlockOp::kFree);
   if (info.ok) {
     if constexpr (kTrack) {
-      track::block_freed(p, info.size);
+      track::block_freed(p, usable_of(info.size));
       track::no_access(info.block, page_of(p)->block_size);  // the fill pattern, if any
     }
     free_unchecked(info.block);
