@@ -47,8 +47,10 @@ HeapImpl* first_class(ts_heap_t* handle, const char* what) {
 // that they report later uses and do not count the blocks as leaks.
 void forget_blocks(HeapImpl* heap) {
   if constexpr (kTrack) {
-    heap_visit(heap, true, [](const HeapArea&, void* block, size_t size, void*) {
-      if (block != nullptr) track::block_freed(block, size);
+    heap_visit(heap, true, [](const HeapArea&, void* block, size_t, void*) {
+      if (block == nullptr) return true;
+      HeldBlock held = held_block(page_of(block), (uint8_t*)block);
+      if (held.user != nullptr) track::block_freed(held.user, held.usable);
       return true;
     }, nullptr);
   }

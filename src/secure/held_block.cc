@@ -2,6 +2,7 @@
 #include "secure/held_block.h"
 
 #include "base/bits.h"
+#include "debug/track.h"
 #include "mem/segment.h"
 #include "secure/block_check.h"
 
@@ -62,6 +63,7 @@ HeldBlock held_in_huge(Page* page, uint8_t* block) {
 }  // namespace
 
 HeldBlock held_block(Page* page, uint8_t* block) {
+  track::Quiet quiet;  // headers are no-access to memcheck
   return page->kind == SpanKind::kHuge ? held_in_huge(page, block) : held_in_segment(page, block);
 }
 
