@@ -84,6 +84,15 @@ static void clean(void) {
     if (pthread_create(&t, NULL, free_elsewhere, &h) != 0) fail("pthread_create");
     pthread_join(t, NULL);
   }
+  /* A huge block (its own mapping), grown by realloc. */
+  size_t huge = (size_t)20 << 20;
+  unsigned char* h1 = alloc(huge);
+  if (h1 == NULL) fail("out of memory");
+  fill(h1, huge, 9);
+  h1 = resize(h1, huge + (4 << 20));
+  if (h1 == NULL) fail("out of memory");
+  check(h1, huge, 9);
+  release(h1);
   unsigned char* z = alloc_zero(1 << 20);
   for (size_t i = 0; i < (1 << 20); i += 4096) {
     if (z[i] != 0) fail("calloc memory is not zero");
