@@ -19,6 +19,25 @@ void check_heap() {
   }
 }
 
+// heap_malloc_unchecked that also says which small page the block came from (*page), or
+// nullptr when it came from the slow path (any kind of block): checking a block needs its page,
+// and looking it up again costs as much as the pop.
+TESSERA_FAST_PATH void* malloc_from_page(HeapImpl* heap, size_t size, Page** page) {
+  Page* from;
+  if (TESSERA_LIKELY(size <= kDirectMax)) {
+    from = heap->direct[(size + 15) >> 4];
+  } else if (size <= kMediumBlockMax) {
+    from = heap->current[size_class_of(size)];
+  } else {
+    *page = nullptr;
+    return malloc_slow(size, heap);
+  }
+  Block* block = page_pop(from);
+  *page = block != nullptr ? from : nullptr;
+  if (TESSERA_LIKELY(block != nullptr)) return block;
+  return malloc_slow(size, heap);
+}
+
 }  // namespace
 
 void* checked_malloc(HeapImpl* heap, size_t size) {
@@ -28,9 +47,11 @@ void* checked_malloc(HeapImpl* heap, size_t size) {
     return nullptr;
   }
   for (;;) {
-    auto* block = (uint8_t*)heap_malloc_unchecked(heap, raw);
+    Page* page;
+    auto* block = (uint8_t*)malloc_from_page(heap, raw, &page);
     if (block == nullptr) return nullptr;
-    if (block_prepare(page_of(block), block, block + kHeaderBytes, size)) {
+    if (page != nullptr ? block_prepare_small(page, block, size)
+                        : block_prepare(page_of(block), block, block + kHeaderBytes, size)) {
       check_heap();
       return block + kHeaderBytes;
     }
@@ -39,8 +60,16 @@ void* checked_malloc(HeapImpl* heap, size_t size) {
 
 void checked_free(void* p) {
   if (p == nullptr) return;
-  BlockInfo info = block_retire(page_of(p), p, BlockOp::kFree);
-  if (info.ok) free_unchecked(info.block);
+  Page* page = page_of(p);
+  BlockInfo info = block_retire_free(page, p);
+  if (info.ok) {
+    // A small block's page is the one found above: free it there without a second lookup.
+    if (page->kind == SpanKind::kSmall) {
+      free_to_page(page, info.block);
+    } else {
+      free_unchecked(info.block);
+    }
+  }
   check_heap();
 }
 

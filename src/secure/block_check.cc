@@ -25,16 +25,6 @@ BlockBits& bits_of(const Page* page) { return segment_of_page(page)->block_bits;
 
 uint8_t* block_end(const Page* page, const uint8_t* block) { return (uint8_t*)block + page->block_size; }
 
-uint64_t header_check(const void* user, uint64_t n) {
-  return mix64(g_secret.key ^ (uintptr_t)user ^ (n * 0x9e3779b97f4a7c15u));
-}
-
-struct Header {
-  uint64_t size;   // when freed: the free-list link
-  uint64_t check;  // when freed: the size (the link overwrote it)
-};
-Header* header_of(const void* user) { return (Header*)((uint8_t*)user - sizeof(Header)); }
-
 // First byte in [from, to) that is not `value`, or `to`. Eight bytes at a time: the canary
 // is checked on every free.
 const uint8_t* first_not(const uint8_t* from, const uint8_t* to, uint8_t value) {
@@ -97,6 +87,10 @@ bool canary_intact(const uint8_t* user, uint64_t n, const uint8_t* end) {
 
 }  // namespace
 
+bool canary_clean_long(const uint8_t* from, const uint8_t* end) {
+  return first_not(from, end, kCanaryByte) == end;
+}
+
 uint8_t* containing_block(const Page* page, const void* p) {
   if (page->kind != SpanKind::kSmall) return page->start;
   size_t offset = (size_t)((const uint8_t*)p - page->start);
@@ -125,10 +119,10 @@ bool block_prepare(Page* page, uint8_t* block, uint8_t* user, size_t n) {
     }
   }
   if constexpr (kPadding) {
-    Header* h = header_of(user);
+    canary_write(user + usable_of(n), end);  // before the header, which it may overlap
+    BlockHeader* h = header_of(user);
     h->size = n;
     h->check = header_check(user, n);
-    memset(user + usable_of(n), kCanaryByte, (size_t)(end - (user + usable_of(n))));
   }
   if constexpr (kFill) memset(user, kFreshByte, n);
   return true;
@@ -155,7 +149,7 @@ BlockInfo block_retire(Page* page, void* p, BlockOp op) {
   uint8_t* end = block_end(page, block);
   uint64_t n = (uint64_t)(end - user);
   if constexpr (kPadding) {
-    Header* h = header_of(user);
+    BlockHeader* h = header_of(user);
     n = h->size;
     if (n > (uint64_t)(end - user) || h->check != header_check(user, n)) {
       if (op == BlockOp::kUsableSize) return none;
