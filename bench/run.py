@@ -4,14 +4,17 @@ installed from Debian, by LD_PRELOAD, several repetitions each; medians of wall 
 and peak RSS (from wait4's rusage of the child); results.json, tables and charts.
 
   run.py [--workloads a,b] [--allocators a,b] [--reps N] [--threads 1,2] [--quick]
-         [--size F] [--tessera LIB] [--bin-dir DIR] [--out results.json] [--no-charts]
+         [--size F] [--tessera LIB] [--tessera-secure LIB] [--bin-dir DIR]
+         [--out results.json] [--no-charts]
   run.py --compare BEFORE.json AFTER.json
   run.py --render RESULTS.json        (tables again, charts beside the file)
 
 Workload programs come from --bin-dir (bench/workloads in a build tree); real programs run
 through bench/real_program.sh. Multi-threaded workloads run at each --threads count and appear
 as <workload>-t<N>. The repetitions alternate the allocators (a different order each time), so
-drift on the machine hits all of them alike. Any failed run (non-zero exit, a wrong result, or
+drift on the machine hits all of them alike. The allocator tessera-secure (not in the default
+list) is the secure build's library (--tessera-secure), so that `--allocators
+tessera,tessera-secure` measures what the secure build costs over the release build in one run. Any failed run (non-zero exit, a wrong result, or
 output differing between allocators) makes the exit status 1.
 """
 import argparse
@@ -39,6 +42,10 @@ PEERS = {
     "tbbmalloc": ("libtbbmalloc2", "libtbbmalloc_proxy.so.2"),
 }
 ALLOCATORS = ["tessera", "glibc"] + list(PEERS)
+# Chosen by name only (--allocators): tessera's own checked builds, name -> the option that
+# gives their library.
+VARIANTS = {"tessera-secure": "tessera_secure"}
+KNOWN = ALLOCATORS + list(VARIANTS)
 
 # Workload programs: name -> multi-threaded? Real programs are timed as a whole.
 PROGRAMS = {
@@ -76,14 +83,16 @@ def peer_library(package, prefix):
     return None
 
 
-def resolve_allocators(names, tessera_lib):
+def resolve_allocators(names, args):
     """name -> {"preload": path or None, "version": str}; prints a note for each skipped peer."""
     found = {}
     for name in names:
-        if name == "tessera":
-            if not os.path.exists(tessera_lib):
-                die(f"no libtessera.so at {tessera_lib} (build it, or pass --tessera)")
-            found[name] = {"preload": os.path.abspath(tessera_lib), "version": tessera_version()}
+        if name == "tessera" or name in VARIANTS:
+            lib = getattr(args, VARIANTS.get(name, "tessera"))
+            if not os.path.exists(lib):
+                option = "--" + VARIANTS.get(name, "tessera").replace("_", "-")
+                die(f"no {name} library at {lib} (build it, or pass {option})")
+            found[name] = {"preload": os.path.abspath(lib), "version": tessera_version()}
         elif name == "glibc":
             found[name] = {"preload": None, "version": dpkg_version("libc6") or platform.libc_ver()[1]}
         else:
@@ -283,35 +292,44 @@ def ratios(data, metric, other):
 
 
 def print_tables(data, file=sys.stdout):
-    allocs = [a for a in ALLOCATORS if a in data["allocators"]]
+    allocs = [a for a in KNOWN if a in data["allocators"]]
     p = lambda *s: print(*s, file=file)
+    w = max([11] + [len(a) + 1 for a in allocs])  # column width
     p("Each allocator as a ratio to tessera (above 1: tessera is faster / leaner); "
       "tessera in absolute figures.")
     for metric, unit, scale in (("time_s", "s", 1), ("rss_kib", "MiB", 1 / 1024)):
         p()
-        p(f"{'workload (' + metric + ')':<24}" + "".join(f"{a:>11}" for a in allocs))
+        p(f"{'workload (' + metric + ')':<24}" + "".join(f"{a:>{w}}" for a in allocs))
         for name, by_alloc in data["workloads"].items():
             t = by_alloc.get("tessera", {}).get(metric)
             cells = []
             for a in allocs:
                 v = by_alloc.get(a, {}).get(metric)
                 if v is None:
-                    cells.append(f"{'-':>11}")
+                    cells.append(f"{'-':>{w}}")
                 elif a == "tessera":
-                    cells.append(f"{v * scale:>7.3g} {unit:<3}")
+                    cells.append(f"{v * scale:>{w - 4}.3g} {unit:<3}")
                 else:
-                    cells.append(f"{v / t:>11.2f}" if t else f"{'?':>11}")
+                    cells.append(f"{v / t:>{w}.2f}" if t else f"{'?':>{w}}")
             p(f"{name:<24}" + "".join(cells))
         for threads, names in sorted(thread_groups(data).items()):
             cells = []
             for a in allocs:
                 if a == "tessera":
-                    cells.append(f"{'1':>11}")
+                    cells.append(f"{'1':>{w}}")
                     continue
                 rs = [data["workloads"][n][a][metric] / data["workloads"][n]["tessera"][metric]
                       for n in names if a in data["workloads"][n] and "tessera" in data["workloads"][n]]
-                cells.append(f"{geomean(rs):>11.2f}" if rs else f"{'-':>11}")
+                cells.append(f"{geomean(rs):>{w}.2f}" if rs else f"{'-':>{w}}")
             p(f"{'geomean, ' + str(threads) + ' thread(s)':<24}" + "".join(cells))
+        groups = [("geomean, all", list(data["workloads"]))]
+        for label, names in groups:
+            cells = []
+            for a in allocs:
+                rs = [data["workloads"][n][a][metric] / data["workloads"][n]["tessera"][metric]
+                      for n in names if a in data["workloads"][n] and "tessera" in data["workloads"][n]]
+                cells.append(f"{geomean(rs):>{w}.3f}" if rs else f"{'-':>{w}}")
+            p(f"{label:<24}" + "".join(cells))
     frag = {n: w for n, w in data["workloads"].items() if any("rss_per_live_byte" in s for s in w.values())}
     for name, by_alloc in frag.items():
         p()
@@ -329,10 +347,10 @@ def render_charts(data, stem):
     except ImportError:
         print("note: no charts: matplotlib is not installed (Debian: python3-matplotlib)")
         return
-    allocs = [a for a in ALLOCATORS if a in data["allocators"]]
+    allocs = [a for a in KNOWN if a in data["allocators"]]
     names = list(data["workloads"])
     colours = {"tessera": "#d62728", "glibc": "#7f7f7f", "mimalloc": "#1f77b4",
-               "jemalloc": "#2ca02c", "tcmalloc": "#ff7f0e", "tbbmalloc": "#9467bd"}
+               "jemalloc": "#2ca02c", "tcmalloc": "#ff7f0e", "tbbmalloc": "#9467bd", "tessera-secure": "#8c564b"}
     fig, axes = plt.subplots(2, 1, figsize=(max(12, 0.75 * len(names)), 9), sharex=True)
     width = 0.8 / len(allocs)
     for ax, (metric, title) in zip(axes, (("time_s", "time"), ("rss_kib", "peak RSS"))):
@@ -397,6 +415,8 @@ def main():
     ap.add_argument("--size", type=float, default=1.0, help="factor on each workload's amount of work")
     ap.add_argument("--timeout", type=float, default=300, help="seconds before a run is killed")
     ap.add_argument("--tessera", default=os.path.join(ROOT, "build/release/libtessera.so"))
+    ap.add_argument("--tessera-secure", default=os.path.join(ROOT, "build/release-secure/libtessera-secure.so"),
+                    help="the secure build's library, for the allocator tessera-secure")
     ap.add_argument("--bin-dir", default=os.path.join(ROOT, "build/release/bench/workloads"))
     ap.add_argument("--out", default=os.path.join(ROOT, "build/release/bench-results/results.json"))
     ap.add_argument("--no-charts", action="store_true")
@@ -424,8 +444,8 @@ def main():
         die("--threads must be at least 1")
     alloc_names = [a for a in args.allocators.split(",") if a]
     for a in alloc_names:
-        if a not in ALLOCATORS:
-            die(f"unknown allocator '{a}' (known: {', '.join(ALLOCATORS)})")
+        if a not in KNOWN:
+            die(f"unknown allocator '{a}' (known: {', '.join(KNOWN)})")
     workloads = args.workloads.split(",") if args.workloads else \
         list(PROGRAMS) + ([] if args.quick else REAL)
     variants = []
@@ -440,7 +460,7 @@ def main():
     if not os.path.exists(os.path.join(args.bin_dir, "bench_launch")):
         die(f"no workload programs in {args.bin_dir} (build bench/workloads, or pass --bin-dir)")
 
-    allocators = resolve_allocators(alloc_names, args.tessera)
+    allocators = resolve_allocators(alloc_names, args)
     machine = machine_info()
     print(f"machine: {machine['cpus']} x {machine['cpu']}, {machine['os']}, "
           f"load average {machine['loadavg_start']:.2f}")

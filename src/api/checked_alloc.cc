@@ -46,6 +46,25 @@ size_t requested_size_quietly(const void* p) {
   return block_requested_size(page_of(p), p);
 }
 
+// heap_malloc_unchecked that also says which small page the block came from (*page), or
+// nullptr when it came from the slow path (any kind of block): checking a block needs its page,
+// and looking it up again costs as much as the pop.
+TESSERA_FAST_PATH void* malloc_from_page(HeapImpl* heap, size_t size, Page** page) {
+  Page* from;
+  if (TESSERA_LIKELY(size <= kDirectMax)) {
+    from = heap->direct[(size + 15) >> 4];
+  } else if (size <= kMediumBlockMax) {
+    from = heap->current[size_class_of(size)];
+  } else {
+    *page = nullptr;
+    return malloc_slow(size, heap);
+  }
+  Block* block = page_pop(from);
+  *page = block != nullptr ? from : nullptr;
+  if (TESSERA_LIKELY(block != nullptr)) return block;
+  return malloc_slow(size, heap);
+}
+
 }  // namespace
 
 void* checked_malloc(HeapImpl* heap, size_t size) {
@@ -55,24 +74,38 @@ void* checked_malloc(HeapImpl* heap, size_t size) {
     return nullptr;
   }
   for (;;) {
-    auto* block = (uint8_t*)heap_malloc_unchecked(heap, raw);
+    Page* page;
+    auto* block = (uint8_t*)malloc_from_page(heap, raw, &page);
     if (block == nullptr) return nullptr;
-    Page* page = page_of(block);
-    if (prepare_quietly(page, block, block + kHeaderBytes, size)) {
-      return hand_out(page, block, block + kHeaderBytes, size);
+    bool ok;
+    {
+      track::Quiet quiet;  // the header and canary are no-access to memcheck
+      ok = page != nullptr ? block_prepare_small(page, block, size)
+                           : block_prepare(page = page_of(block), block, block + kHeaderBytes, size);
     }
+    if (ok) return hand_out(page, block, block + kHeaderBytes, size);
   }
 }
 
 void checked_free(void* p) {
   if (p == nullptr) return;
-  BlockInfo info = retire_quietly(page_of(p), p, BlockOp::kFree);
+  Page* page = page_of(p);
+  BlockInfo info;
+  {
+    track::Quiet quiet;
+    info = block_retire_free(page, p);
+  }
   if (info.ok) {
     if constexpr (kTrack) {
       track::block_freed(p, usable_of(info.size));
-      track::no_access(info.block, page_of(p)->block_size);  // the fill pattern, if any
+      track::no_access(info.block, page->block_size);  // the fill pattern, if any
     }
-    free_unchecked(info.block);
+    // A small block's page is the one found above: free it there without a second lookup.
+    if (page->kind == SpanKind::kSmall) {
+      free_to_page(page, info.block);
+    } else {
+      free_unchecked(info.block);
+    }
   }
   check_heap();
 }
@@ -108,7 +141,9 @@ size_t checked_realloc_source(void* p) {
 void checked_free_sized(void* p, size_t size) {
   if (p == nullptr) return;
   size_t requested = requested_size_quietly(p);
-  if (requested != kNotLive && size != requested) {
+  // Without padding only the usable size is known: a size beyond it is still wrong.
+  bool wrong = kPadding ? size != requested : size > requested;
+  if (requested != kNotLive && wrong) {
     report_block_error("sized delete with the wrong size", p, requested, "freed as size ", size,
                        "");
     return;  // leaked

@@ -76,27 +76,32 @@ TESSERA_FAST_PATH void* heap_malloc_unchecked(HeapImpl* heap, size_t size) {
 // free's fast path: the owner thread pushes the block on its page's local_free list; another
 // thread pushes a plain block start onto the page's remote list. Everything else (large and
 // huge blocks of this thread, full pages, aligned or invalid pointers) takes the slow path.
+// free_to_page is its second half, for p in a segment's first chunk and its page already found
+// (checked builds find it first).
+TESSERA_FAST_PATH void free_to_page(Page* page, void* p) {
+  uintptr_t a = (uintptr_t)p;
+  uintptr_t key = page->free_key.load(std::memory_order_relaxed);
+  uintptr_t mine = (uintptr_t)t_heap;
+  if (TESSERA_LIKELY(is_divisible((uint32_t)(a - (uintptr_t)page->start), page->magic))) {
+    if (TESSERA_LIKELY(key == mine)) {
+      auto* block = (Block*)p;
+      block_set_next(page, block, page->local_free);
+      page->local_free = block;
+      page->local_freed++;
+      return;
+    }
+    // Owned by another live heap (keys of no owner are 0 or kNoOwnerKey).
+    if (key > kNoOwnerKey && (key & ~kSlowFreeBit) != mine) {
+      free_remote(page, (Block*)p);
+      return;
+    }
+  }
+  free_page_slow(page, p);
+}
 TESSERA_FAST_PATH void free_unchecked(void* p) {
   uintptr_t a = (uintptr_t)p;
   if (TESSERA_LIKELY(segment_map_entry(a) == 1)) {
-    Page* page = segment_page_of(segment_of(a), a);
-    uintptr_t key = page->free_key.load(std::memory_order_relaxed);
-    uintptr_t mine = (uintptr_t)t_heap;
-    if (TESSERA_LIKELY(is_divisible((uint32_t)(a - (uintptr_t)page->start), page->magic))) {
-      if (TESSERA_LIKELY(key == mine)) {
-        auto* block = (Block*)p;
-        block_set_next(page, block, page->local_free);
-        page->local_free = block;
-        page->local_freed++;
-        return;
-      }
-      // Owned by another live heap (keys of no owner are 0 or kNoOwnerKey).
-      if (key > kNoOwnerKey && (key & ~kSlowFreeBit) != mine) {
-        free_remote(page, (Block*)p);
-        return;
-      }
-    }
-    free_page_slow(page, p);
+    free_to_page(segment_page_of(segment_of(a), a), p);
     return;
   }
   free_generic(p);

@@ -1,15 +1,21 @@
-// mem/block_bits.h — which blocks of a segment are live and which were freed, one bit each
+// mem/block_bits.h — which blocks of a segment are live and which were freed: one state byte
 // per 16-byte granule of the segment, indexed by the address handed to the program. Checked
 // builds only (config/build_mode.h): in release builds BlockBits is empty and costs nothing.
 //
 // Kept in the segment's metadata slices, apart from user data, so an overflow cannot forge
 // them. They make double and invalid frees certain: a free of a pointer that is not live is
-// an error, and the freed state tells a double free from a pointer never handed out. Any
-// thread may change a state (remote frees): the words are atomic. Layer mem/.
+// an error, and the freed state tells a double free from a pointer never handed out.
+//
+// Who writes a state: only the thread that takes a block from its heap makes it live (a block
+// on a free list belongs to that heap's thread), so mark_live is a plain store; any thread may
+// free (remote frees), so mark_freed is a compare-and-swap from live, which of two threads
+// freeing one block at once exactly one wins. A byte each (not two bits) so that neither has to
+// merge its change into a word that other threads change too. Layer mem/.
 #pragma once
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include "config/build_mode.h"
 #include "config/tuning.h"
@@ -19,38 +25,32 @@ namespace tessera {
 inline constexpr size_t kGranuleShift = 4;
 inline constexpr size_t kSegmentGranules = kSegmentSize >> kGranuleShift;
 
-// Two bits per granule, side by side in one word (live, then freed), so that every change of
-// state is one atomic operation.
+// A BlockState per granule, read and written with __atomic builtins (forget_freed_blocks
+// clears whole ranges with memset: nothing there is live, so no other thread writes them).
 struct BlockBitsStorage {
-  std::atomic<uint64_t> state[kSegmentGranules / 32];
+  uint8_t state[kSegmentGranules];
 };
 // Release builds: no storage (the segment does not grow); code that names the bitmap still
 // compiles, and granule lookups there say "no bit" before any is touched.
 struct NoBlockBits {
-  static inline std::atomic<uint64_t> state[1];
+  static inline uint8_t state[1];
 };
 using BlockBits = std::conditional_t<kCheckedBlocks, BlockBitsStorage, NoBlockBits>;
 
 enum class BlockState : uint8_t { kNever = 0, kLive = 1, kFreed = 2 };
 
-inline constexpr unsigned bit_shift(size_t i) { return (unsigned)(i % 32) * 2; }
-
 template <typename Bits>
 BlockState block_state(const Bits& bits, size_t i) {
-  uint64_t w = bits.state[i / 32].load(std::memory_order_acquire);
-  return (BlockState)((w >> bit_shift(i)) & 3);
+  return (BlockState)__atomic_load_n(&bits.state[i], __ATOMIC_ACQUIRE);
 }
 
-// Granule i was just handed out: live, no longer freed. Returns whether it had been freed.
+// Granule i was just handed out by the calling thread's heap: live, no longer freed. Returns
+// whether it had been freed.
 template <typename Bits>
 bool mark_live(Bits& bits, size_t i) {
-  std::atomic<uint64_t>& word = bits.state[i / 32];
-  uint64_t old = word.load(std::memory_order_relaxed);
-  uint64_t desired;
-  do {
-    desired = (old & ~((uint64_t)3 << bit_shift(i))) | ((uint64_t)1 << bit_shift(i));
-  } while (!word.compare_exchange_weak(old, desired, std::memory_order_acq_rel));
-  return (old >> bit_shift(i)) & 2;
+  uint8_t old = __atomic_load_n(&bits.state[i], __ATOMIC_RELAXED);
+  __atomic_store_n(&bits.state[i], (uint8_t)BlockState::kLive, __ATOMIC_RELEASE);
+  return old == (uint8_t)BlockState::kFreed;
 }
 
 // Granule i is being freed: if it is live it becomes `to` (kFreed, or kNever where a freed
@@ -58,31 +58,26 @@ bool mark_live(Bits& bits, size_t i) {
 // threads freeing one block at once exactly one sees kLive.
 template <typename Bits>
 BlockState mark_freed(Bits& bits, size_t i, BlockState to) {
-  std::atomic<uint64_t>& word = bits.state[i / 32];
-  uint64_t old = word.load(std::memory_order_relaxed);
-  uint64_t desired;
-  do {
-    if (((old >> bit_shift(i)) & 3) != (uint64_t)BlockState::kLive) break;
-    desired = (old & ~((uint64_t)3 << bit_shift(i))) | ((uint64_t)to << bit_shift(i));
-  } while (!word.compare_exchange_weak(old, desired, std::memory_order_acq_rel));
-  return (BlockState)((old >> bit_shift(i)) & 3);
+  uint8_t old = (uint8_t)BlockState::kLive;
+  __atomic_compare_exchange_n(&bits.state[i], &old, (uint8_t)to, false, __ATOMIC_ACQ_REL,
+                              __ATOMIC_ACQUIRE);
+  return (BlockState)old;
 }
 
-// Granule i holds no block start any more (a block reused at another address).
+// Granule i holds no block start any more (a block reused at another address); called by the
+// heap's thread, like mark_live.
 template <typename Bits>
 void mark_never(Bits& bits, size_t i) {
-  bits.state[i / 32].fetch_and(~((uint64_t)3 << bit_shift(i)), std::memory_order_acq_rel);
+  __atomic_store_n(&bits.state[i], (uint8_t)BlockState::kNever, __ATOMIC_RELEASE);
 }
 
-// A fresh page over [start, start + bytes) of segment `seg_base`: its memory may have been
-// purged (reads as zero) since its blocks were freed, so forget that they were; reuse then
-// does not look for the freed-block pattern there.
+// A fresh page, `bytes` long at offset_in_segment: its memory may have been purged (reads as
+// zero) since its blocks were freed, so forget that they were; reuse then does not look for
+// the freed-block pattern there. Nothing in a fresh page is live either.
 template <typename Bits>
 void forget_freed_blocks(Bits& bits, size_t offset_in_segment, size_t bytes) {
   if constexpr (kCheckedBlocks) {
-    // Nothing in a fresh page is live either, so whole words can be cleared.
-    size_t first = offset_in_segment >> kGranuleShift, last = first + (bytes >> kGranuleShift);
-    for (size_t w = first / 32; w < last / 32; w++) bits.state[w].store(0, std::memory_order_relaxed);
+    memset(&bits.state[offset_in_segment >> kGranuleShift], 0, bytes >> kGranuleShift);
   }
 }
 

@@ -95,7 +95,7 @@ bool SegmentSpace::free_span(Page* span, uint64_t now_ms) {
   seg->used_spans--;
   size_t index = (size_t)(span - seg->slices);
   uint32_t count = span->slice_count;
-  if (index + count < kSlicesPerSegment) {
+  if (index + count < kSegmentSpanEnd) {
     Page* next = span + count;
     if (next->kind == SpanKind::kFree && next->dirty) {
       remove_free(next);
@@ -125,7 +125,7 @@ bool SegmentSpace::grow_span(Page* span, size_t slices) {
   Segment* seg = segment_of_page(span);
   size_t index = (size_t)(span - seg->slices);
   size_t extra = slices - span->slice_count;
-  if (index + span->slice_count >= kSlicesPerSegment) return false;
+  if (index + span->slice_count >= kSegmentSpanEnd) return false;
   Page* next = span + span->slice_count;
   if (next->kind != SpanKind::kFree || next->slice_count < extra) return false;
   take_free(next, extra);
@@ -161,13 +161,13 @@ bool SegmentSpace::add_segment(HeapImpl* owner, int arena_id) {
     }
     return false;
   }
-  metadata_guard(seg);
+  segment_guards_set(seg);
   seg->size = kSegmentSize;
   seg->meta_slices = (uint32_t)kSegmentMetaSlices;
   seg->arena = arena;
   seg->pinned = pinned;
   seg->heap.store(owner, std::memory_order_relaxed);
-  g_memory_stats.add_committed(zeroed ? kMetaBytes : kSegmentSize);
+  g_memory_stats.add_committed(zeroed ? kMetaBytes : kSegmentSize - kSegmentGuardBytes);
   seg->next = segments;
   seg->prev = nullptr;
   if (segments) segments->prev = seg;
@@ -176,6 +176,13 @@ bool SegmentSpace::add_segment(HeapImpl* owner, int arena_id) {
   span->slice_count = (uint32_t)kSegmentUsableSlices;
   span->dirty = !zeroed;  // reused arena memory holds old data: calloc must clear it
   insert_free(span, 0);
+  if constexpr (kSegmentGuardSlices != 0) {
+    Page* guard = &seg->slices[kSegmentSpanEnd];
+    guard->kind = SpanKind::kFree;
+    guard->slice_count = (uint32_t)kSegmentGuardSlices;
+    guard->slice_offset = 0;
+    guard->dirty = false;
+  }
   return true;
 }
 
@@ -185,7 +192,7 @@ void SegmentSpace::adopt_segment(Segment* seg, HeapImpl* owner) {
   seg->prev = nullptr;
   if (segments) segments->prev = seg;
   segments = seg;
-  for (size_t i = seg->meta_slices; i < kSlicesPerSegment; i += seg->slices[i].slice_count) {
+  for (size_t i = seg->meta_slices; i < kSegmentSpanEnd; i += seg->slices[i].slice_count) {
     Page* span = &seg->slices[i];
     if (span->kind == SpanKind::kFree) insert_free(span, span->free_since_ms);
   }
@@ -193,7 +200,7 @@ void SegmentSpace::adopt_segment(Segment* seg, HeapImpl* owner) {
 
 void SegmentSpace::release_segment(Segment* seg) {
   size_t dirty_bytes = 0;  // spans in use are dirty too
-  for (size_t i = seg->meta_slices; i < kSlicesPerSegment; i += seg->slices[i].slice_count) {
+  for (size_t i = seg->meta_slices; i < kSegmentSpanEnd; i += seg->slices[i].slice_count) {
     Page* span = &seg->slices[i];
     if (span->kind == SpanKind::kFree) remove_free(span);
     if (span->dirty) dirty_bytes += span_bytes(span);
@@ -207,6 +214,7 @@ void SegmentSpace::release_segment(Segment* seg) {
   segment_map_remove((uintptr_t)seg, seg->size);
   track::unmapped(seg, seg->size);
   if (seg->arena != 0) {
+    segment_guards_clear(seg);
     arena_free(seg->arena, seg, 1);
   } else {
     g_memory_stats.unreserve(seg->size);
@@ -220,7 +228,7 @@ size_t SegmentSpace::purge_segment(Segment* seg, uint64_t now_ms, uint64_t delay
   if (seg->pinned) return 0;  // hugetlb pages stay with the arena
   size_t released = 0;
   Page* run = nullptr;  // head of the clean free run ending just before slice i
-  for (size_t i = seg->meta_slices; i < kSlicesPerSegment;) {
+  for (size_t i = seg->meta_slices; i < kSegmentSpanEnd;) {
     Page* span = &seg->slices[i];
     i += span->slice_count;
     if (span->kind != SpanKind::kFree) {

@@ -33,10 +33,15 @@ struct Segment {
   [[no_unique_address]] BlockBits block_bits;  // checked builds only (mem/block_bits.h)
 };
 
-// Secure builds keep one OS page after the header for a guard page (mem/metadata_guard.h).
+// Secure builds keep one OS page after the header for a guard page, and give the segment's
+// last slice to a guard too (mem/metadata_guard.h): spans lie in [meta, kSegmentSpanEnd). The
+// guard slice's descriptor says "free, one slice" so that walks over every slice skip it, but
+// it is in no bin: it is never allocated, merged, purged or counted as committed.
 inline constexpr size_t kSegmentMetaSlices =
     div_ceil(sizeof(Segment) + (kSecure ? 4096 : 0), kSliceSize);
-inline constexpr size_t kSegmentUsableSlices = kSlicesPerSegment - kSegmentMetaSlices;
+inline constexpr size_t kSegmentGuardSlices = kSecure ? 1 : 0;
+inline constexpr size_t kSegmentSpanEnd = kSlicesPerSegment - kSegmentGuardSlices;
+inline constexpr size_t kSegmentUsableSlices = kSegmentSpanEnd - kSegmentMetaSlices;
 
 TESSERA_FAST_PATH Segment* segment_of(uintptr_t a) {
   return (Segment*)align_down(a, kSegmentSize);

@@ -32,6 +32,8 @@ size_t resident_bytes();
 size_t peak_resident_bytes();
 // Makes [p, p+size) inaccessible (a guard page); p and size page-aligned. False if refused.
 bool protect_none(void* p, size_t size);
+// Makes [p, p+size) readable and writable again (undoes protect_none). False if refused.
+bool protect_read_write(void* p, size_t size);
 // 64 random bits from the kernel (getrandom), mixed with the clock if that fails.
 uint64_t random_u64();
 // OS page size (4 KiB on x86-64 Linux).

@@ -131,6 +131,13 @@ bool protect_none(void* p, size_t size) {
   return ok;
 }
 
+bool protect_read_write(void* p, size_t size) {
+  int saved_errno = errno;
+  bool ok = ::mprotect(p, size, PROT_READ | PROT_WRITE) == 0;
+  errno = saved_errno;
+  return ok;
+}
+
 size_t resident_bytes() {
   // /proc/self/statm: "size resident shared ..." in pages. read(2), no stdio: no malloc.
   int saved_errno = errno;

@@ -26,16 +26,6 @@ BlockBits& bits_of(const Page* page) { return segment_of_page(page)->block_bits;
 
 uint8_t* block_end(const Page* page, const uint8_t* block) { return (uint8_t*)block + page->block_size; }
 
-uint64_t header_check(const void* user, uint64_t n) {
-  return mix64(g_secret.key ^ (uintptr_t)user ^ (n * 0x9e3779b97f4a7c15u));
-}
-
-struct Header {
-  uint64_t size;   // when freed: the free-list link
-  uint64_t check;  // when freed: the size (the link overwrote it)
-};
-Header* header_of(const void* user) { return (Header*)((uint8_t*)user - sizeof(Header)); }
-
 // First byte in [from, to) that is not `value`, or `to`. Eight bytes at a time: the canary
 // is checked on every free.
 const uint8_t* first_not(const uint8_t* from, const uint8_t* to, uint8_t value) {
@@ -98,6 +88,31 @@ bool canary_intact(const uint8_t* user, uint64_t n, const uint8_t* end) {
 
 }  // namespace
 
+// Long canaries (up to 12.5% of a block) are compared with memcmp, which is vectorized.
+bool canary_clean_long(const uint8_t* from, const uint8_t* end) {
+  static constexpr size_t kChunk = 256;
+  struct Chunk {
+    uint8_t bytes[kChunk];
+  };
+  static constexpr Chunk canary = [] {
+    Chunk c{};
+    for (uint8_t& b : c.bytes) b = kCanaryByte;
+    return c;
+  }();
+  if constexpr (kAsanPoison) {
+    // ASan intercepts memcmp, and the canary is poisoned: compare without it.
+    for (; from < end; from++) {
+      if (*from != kCanaryByte) return false;
+    }
+    return true;
+  }
+  for (; from < end; from += kChunk) {
+    size_t len = (size_t)(end - from) < kChunk ? (size_t)(end - from) : kChunk;
+    if (memcmp(from, canary.bytes, len) != 0) return false;
+  }
+  return true;
+}
+
 uint8_t* containing_block(const Page* page, const void* p) {
   if (page->kind != SpanKind::kSmall) return page->start;
   size_t offset = (size_t)((const uint8_t*)p - page->start);
@@ -126,10 +141,10 @@ bool block_prepare(Page* page, uint8_t* block, uint8_t* user, size_t n) {
     }
   }
   if constexpr (kPadding) {
-    Header* h = header_of(user);
+    canary_write(user + usable_of(n), end);  // before the header, which it may overlap
+    BlockHeader* h = header_of(user);
     h->size = n;
     h->check = header_check(user, n);
-    track::fill(user + usable_of(n), kCanaryByte, (size_t)(end - (user + usable_of(n))));
   }
   if constexpr (kFill) track::fill(user, kFreshByte, n);
   return true;
@@ -156,7 +171,7 @@ BlockInfo block_retire(Page* page, void* p, BlockOp op) {
   uint8_t* end = block_end(page, block);
   uint64_t n = (uint64_t)(end - user);
   if constexpr (kPadding) {
-    Header* h = header_of(user);
+    BlockHeader* h = header_of(user);
     n = h->size;
     if (n > (uint64_t)(end - user) || h->check != header_check(user, n)) {
       if (op == BlockOp::kUsableSize) return none;

@@ -8,16 +8,30 @@
 //   block start ... [ size n | check ][ user: n bytes ][ canary 0xFD ... ] block end
 //                    user-16   user-8                                  ^ usable size ends here
 //
-// check = mix64(secret ^ user ^ n·odd) authenticates the header. An overflow changes canary
-// bytes (found on free or realloc, with how far it went); an underflow changes the check word.
-// Once freed, the header's first word holds the free-list link and its second keeps n; debug
-// builds fill [user, block end) with 0xDD and check it is intact when the block is reused.
+// check = (secret ^ user ^ n·odd)·odd authenticates the header: for a given address it is a
+// bijection of n, so a change to either word alone never verifies, and forging both takes the
+// secret. An overflow changes canary bytes (found on free or realloc, with how far it went); an
+// underflow changes the check word. Once freed, the header's first word holds the free-list
+// link and its second keeps n; debug builds fill [user, block end) with 0xDD and check it is
+// intact when the block is reused.
+//
+// malloc and free of a small block at its usual place (block + 16) take the inlined
+// block_prepare_small and block_retire_free below; everything else (aligned, large and huge
+// blocks, any error, debug builds' fill patterns) goes through the out-of-line block_prepare and
+// block_retire, which check from scratch and report.
 #pragma once
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
+#include "base/bits.h"
+#include "base/macros.h"
 #include "config/build_mode.h"
+#include "debug/track.h"
 #include "mem/page.h"
+#include "mem/secret.h"
+#include "mem/segment.h"
 
 namespace tessera {
 
@@ -52,5 +66,117 @@ size_t block_requested_size(Page* page, const void* p);
 // The bytes a block of n requested bytes may use: malloc(0) still gets one, as the C
 // library's usable sizes promise (the canary starts after it).
 constexpr size_t usable_of(size_t n) { return n != 0 ? n : 1; }
+
+// ---- The inlined common case ----
+
+struct BlockHeader {
+  uint64_t size;   // when freed: the free-list link
+  uint64_t check;  // when freed: the size (the link overwrote it)
+};
+TESSERA_FAST_PATH BlockHeader* header_of(const void* user) {
+  return (BlockHeader*)((uint8_t*)user - sizeof(BlockHeader));
+}
+TESSERA_FAST_PATH uint64_t header_check(const void* user, uint64_t n) {
+  return (g_secret.key ^ (uintptr_t)user ^ (n * 0x9e3779b97f4a7c15u)) * 0xbf58476d1ce4e5b9u;
+}
+TESSERA_FAST_PATH size_t granule_in_segment(const void* p) {
+  return ((uintptr_t)p & (kSegmentSize - 1)) >> kGranuleShift;
+}
+
+inline constexpr uint64_t kCanaryWord = 0x0101010101010101u * kCanaryByte;
+// Canaries longer than this are written and checked byte-wise (memset, a loop): rare, as size
+// classes are at most 12.5% apart.
+inline constexpr size_t kCanaryWordsMax = 64;
+
+// Writes the canary over [from, end) (end - from >= 1) with word stores. May write canary bytes
+// below `from` too, down to end - 8: a fresh block's user bytes, which hold nothing yet, or its
+// header, which is written afterwards.
+TESSERA_FAST_PATH void canary_write(uint8_t* from, uint8_t* end) {
+  if (TESSERA_UNLIKELY((size_t)(end - from) > kCanaryWordsMax)) {
+    track::fill(from, kCanaryByte, (size_t)(end - from));
+    return;
+  }
+  memcpy(end - 8, &kCanaryWord, 8);
+  for (; end - from > 8; from += 8) memcpy(from, &kCanaryWord, 8);
+}
+
+bool canary_clean_long(const uint8_t* from, const uint8_t* end);  // end - from > kCanaryWordsMax
+
+// Whether the canary over [from, end) (end - from >= 1) is intact. Reads whole words; the last
+// one, at end - 8, may begin inside the user bytes, which are masked off.
+TESSERA_FAST_PATH bool canary_clean(const uint8_t* from, const uint8_t* end) {
+  size_t gap = (size_t)(end - from);
+  if (TESSERA_UNLIKELY(gap > kCanaryWordsMax)) return canary_clean_long(from, end);
+  uint64_t w;
+  memcpy(&w, end - 8, 8);
+  uint64_t diff = w ^ kCanaryWord;
+  if (gap < 8) {
+    // Keep the last `gap` bytes of the word only.
+    unsigned drop = (unsigned)(8 - gap) * 8;
+    diff = std::endian::native == std::endian::little ? diff >> drop : diff << drop;
+  } else {
+    for (; end - from > 8; from += 8) {
+      memcpy(&w, from, 8);
+      diff |= w ^ kCanaryWord;
+    }
+  }
+  return diff == 0;
+}
+
+// Only release builds' fast paths (and secure builds with padding) take the inlined case;
+// debug builds fill and check patterns on every block, out of line.
+inline constexpr bool kInlineBlockChecks = kCheckedBlocks && !kFill && !kDebugFull;
+
+// block_prepare(page, block, block + kHeaderBytes, n) for a block of a small page, which the
+// calling thread's heap just took off page's free list.
+TESSERA_FAST_PATH bool block_prepare_small(Page* page, uint8_t* block, size_t n) {
+  uint8_t* user = block + kHeaderBytes;
+  if constexpr (!kInlineBlockChecks) {
+    return block_prepare(page, block, user, n);
+  } else {
+    mark_live(segment_of((uintptr_t)block)->block_bits, granule_in_segment(user));
+    if constexpr (kPadding) {
+      canary_write(user + usable_of(n), block + page->block_size);
+      BlockHeader* h = header_of(user);
+      h->size = n;
+      h->check = header_check(user, n);
+    }
+    return true;
+  }
+}
+
+// block_retire(page, p, BlockOp::kFree) when p is a live small block at its usual place with
+// its header and canary intact; anything else (or any doubt) goes to block_retire, which
+// checks again from scratch and reports what is wrong.
+TESSERA_FAST_PATH BlockInfo block_retire_free(Page* page, void* p) {
+  if constexpr (!kInlineBlockChecks || !kPadding) {
+    return block_retire(page, p, BlockOp::kFree);
+  } else {
+    if (TESSERA_UNLIKELY(page == nullptr || page->kind != SpanKind::kSmall)) {
+      return block_retire(page, p, BlockOp::kFree);
+    }
+    auto* user = (uint8_t*)p;
+    uint8_t* block = user - kHeaderBytes;
+    uint8_t* end = block + page->block_size;
+    uintptr_t offset = (uintptr_t)block - (uintptr_t)page->start;
+    BlockHeader* h = header_of(user);
+    uint64_t n = h->size;
+    // p - 16 starts a block (no wrap below the page), the header verifies, the canary is
+    // whole (n < room: at least one canary byte, as malloc left).
+    if (TESSERA_UNLIKELY(offset > UINT32_MAX || !is_divisible((uint32_t)offset, page->magic) ||
+                         n >= (uint64_t)(end - user) || h->check != header_check(user, n) ||
+                         !canary_clean(user + usable_of(n), end))) {
+      return block_retire(page, p, BlockOp::kFree);
+    }
+    // Another thread may be freeing it at the same moment: only one sees it live.
+    if (TESSERA_UNLIKELY(mark_freed(segment_of((uintptr_t)block)->block_bits,
+                                    granule_in_segment(user),
+                                    BlockState::kFreed) != BlockState::kLive)) {
+      return block_retire(page, p, BlockOp::kFree);  // reports it: it is not live
+    }
+    h->check = n;  // the size survives the list link
+    return BlockInfo{block, (size_t)n, true};
+  }
+}
 
 }  // namespace tessera
