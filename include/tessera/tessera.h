@@ -176,10 +176,14 @@ typedef struct ts_heap_area_s {
   size_t reserved;    /* bytes of address space the area spans */
   size_t committed;   /* bytes carved into blocks so far (touched) */
   size_t used;        /* blocks in use */
-  size_t block_size;  /* usable size of each block */
+  size_t block_size;  /* bytes of each block */
 } ts_heap_area_t;
-/* Called once per area with block == NULL, then (when visiting blocks) once per live block.
- * Return false to stop the walk. */
+/* Called once per area with block == NULL, then (when visiting blocks) once per live block
+ * with the address the program holds and its usable size (what ts_usable_size says). In
+ * release builds that is the whole block (for a block allocated with an alignment above 16,
+ * the block around the address the program holds); in the checked libraries (-secure,
+ * -debug) a header and a canary share the block, so the address lies past its start and
+ * the size is the size requested. Return false to stop the walk. */
 typedef bool ts_block_visit_fn(const ts_heap_t* heap, const ts_heap_area_t* area, void* block,
                                size_t block_size, void* arg);
 /* Walks the heap's areas and, with visit_all_blocks, every block in use (owner thread only).

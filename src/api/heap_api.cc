@@ -7,6 +7,7 @@
 #include "api/fast_path.h"
 #include "global/thread.h"
 #include "mem/arena.h"
+#include "secure/held_block.h"
 #include "tessera/tessera.h"
 
 using namespace tessera;
@@ -192,6 +193,15 @@ struct VisitAdapter {
 
 bool visit_adapter(const HeapArea& area, void* block, size_t block_size, void* arg) {
   auto* a = (VisitAdapter*)arg;
+  if constexpr (kCheckedBlocks) {
+    // The program holds an address past the block's header, of the size it asked for.
+    if (block != nullptr) {
+      HeldBlock held = held_block(page_of(block), (uint8_t*)block);
+      if (held.user == nullptr) return true;
+      block = held.user;
+      block_size = held.usable;
+    }
+  }
   ts_heap_area_t out{area.blocks, area.reserved, area.committed, area.used, area.block_size};
   return a->visitor(a->heap, &out, block, block_size, a->arg);
 }

@@ -1,6 +1,10 @@
 // mem/heap_visit.cc — walking a heap's areas (pages, large and huge blocks) and the blocks in
 // use inside them, for ts_heap_visit_blocks. Owner thread only: it folds the pages' pending
 // frees in first, so that "in use" is exact.
+//
+// It reports raw blocks: in checked builds the program holds an address inside each (past a
+// header), which api/heap_api.cc finds with secure/held_block.h before calling the visitor.
+#include "mem/free_list.h"
 #include "mem/heap.h"
 #include "mem/huge.h"
 
@@ -14,7 +18,9 @@ static_assert(kMediumPageSlices * kSliceSize / (kSmallBlockMax + 1) <= kMaxPageB
 
 bool visit_page_blocks(Page* page, const HeapArea& area, BlockVisitor visit, void* arg) {
   uint64_t free_bits[kMaxPageBlocks / 64] = {};
-  for (Block* b = page->free; b != nullptr; b = b->next) {
+  // (Links are encoded in secure builds; a corrupted one ends the walk after reporting, and the
+  // rest of that list counts as in use.)
+  for (Block* b = page->free; b != nullptr; b = block_next(page, b)) {
     size_t i = (size_t)((uint8_t*)b - page->start) / page->block_size;
     free_bits[i / 64] |= (uint64_t)1 << (i % 64);
   }

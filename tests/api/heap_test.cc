@@ -9,10 +9,12 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "config/build_mode.h"
 #include "support/block_pattern.h"
 #include "support/process_memory.h"
 
@@ -49,15 +51,21 @@ void expect_intact(const std::vector<Block>& blocks) {
   }
 }
 
-// Live blocks as ts_heap_visit_blocks sees them.
-std::set<void*> visited_blocks(ts_heap_t* heap) {
-  std::set<void*> seen;
+// Live blocks as ts_heap_visit_blocks sees them: address -> size. Each one is the address the
+// program holds with its usable size, inside its area; a block fills its area's slot, unless
+// the build pads it with a header and a canary.
+std::map<void*, size_t> visited_blocks(ts_heap_t* heap) {
+  std::map<void*, size_t> seen;
   auto visit = [](const ts_heap_t*, const ts_heap_area_t* area, void* block, size_t size,
                   void* arg) {
     if (block != nullptr) {
-      EXPECT_EQ(size, area->block_size);
+      EXPECT_EQ(size, ts_usable_size(block));
+      if (tessera::kPadding) EXPECT_LT(size, area->block_size);
+      else EXPECT_EQ(size, area->block_size);
       EXPECT_GE((uintptr_t)block, (uintptr_t)area->blocks);
-      static_cast<std::set<void*>*>(arg)->insert(block);
+      EXPECT_LE((uintptr_t)block + size, (uintptr_t)area->blocks + area->committed);
+      bool first_visit = static_cast<std::map<void*, size_t>*>(arg)->emplace(block, size).second;
+      EXPECT_TRUE(first_visit) << "visited twice: " << block;
     }
     return true;
   };
@@ -151,6 +159,19 @@ TEST(Heap, VisitSeesExactlyTheLiveBlocks) {
     fill_sparse(p, n, pattern_seed(p, n));
     blocks.push_back({p, n});
   }
+  // Aligned blocks in every tier: checked builds hand them out further inside their block.
+  std::set<void*> aligned;
+  for (size_t round = 0; round < 3; round++) {
+    for (size_t align : {64u, 4096u, 65536u, 1u << 20}) {
+      for (size_t n : {100u, 5000u, 300000u, 20u << 20}) {
+        void* p = ts_heap_malloc_aligned(heap, n, align);
+        ASSERT_NE(p, nullptr) << n << " aligned to " << align;
+        fill_sparse(p, n, pattern_seed(p, n));
+        blocks.push_back({p, n});
+        aligned.insert(p);
+      }
+    }
+  }
   // Free every third block here and every third (offset by one) from another thread.
   std::vector<Block> live, remote;
   for (size_t i = 0; i < blocks.size(); i++) {
@@ -159,9 +180,19 @@ TEST(Heap, VisitSeesExactlyTheLiveBlocks) {
     else live.push_back(blocks[i]);
   }
   std::thread([&] { for (const Block& b : remote) ts_free(b.p); }).join();
-  std::set<void*> expected;
-  for (const Block& b : live) expected.insert(b.p);
-  EXPECT_EQ(visited_blocks(heap), expected);
+  const std::map<void*, size_t> visited = visited_blocks(heap);
+  EXPECT_EQ(visited.size(), live.size());
+  for (const Block& b : live) {
+    // Exactly the address the program holds; release builds know no more of an aligned
+    // block inside an over-allocated one than the block around it.
+    auto it = visited.upper_bound(b.p);
+    ASSERT_NE(it, visited.begin()) << b.size << " not visited";
+    --it;
+    if (tessera::kCheckedBlocks || !aligned.count(b.p)) {
+      EXPECT_EQ(it->first, b.p) << b.size;
+    }
+    EXPECT_LE((uintptr_t)b.p + b.size, (uintptr_t)it->first + it->second) << b.size;
+  }
 
   // The area figures add up, and stopping early is honoured.
   size_t areas = 0, used = 0;
