@@ -86,4 +86,24 @@ void forget_freed_blocks(Bits& bits, size_t offset_in_segment, size_t bytes) {
   }
 }
 
+// Every block in [offset, offset + bytes) of the segment was freed at once (its heap was
+// destroyed or reset): live granules become freed, as one by one frees would leave them. A
+// word (32 granules) per atomic operation. Whole slices: word-aligned, as above.
+template <typename Bits>
+void mark_all_freed(Bits& bits, size_t offset_in_segment, size_t bytes) {
+  if constexpr (kCheckedBlocks) {
+    constexpr uint64_t kLiveBits = 0x5555555555555555u;  // the low bit of every granule
+    size_t first = offset_in_segment >> kGranuleShift, last = first + (bytes >> kGranuleShift);
+    for (size_t w = first / 32; w < last / 32; w++) {
+      uint64_t old = bits.state[w].load(std::memory_order_relaxed);
+      uint64_t live;
+      do {
+        live = old & ~(old >> 1) & kLiveBits;  // state 1 (live): low bit set, high bit clear
+        if (live == 0) break;
+      } while (!bits.state[w].compare_exchange_weak(old, old ^ live ^ (live << 1),
+                                                    std::memory_order_acq_rel));
+    }
+  }
+}
+
 }  // namespace tessera

@@ -468,27 +468,6 @@ void HeapImpl::absorb_into(HeapImpl* heir) {
   init();
 }
 
-namespace {
-
-// Checked builds: the blocks of a span freed all at once (ts_heap_reset and destroy) become
-// freed in the block bits, as one by one frees would leave them: a later free through a stale
-// pointer is then a certain double free, and no live state outlives its block.
-void retire_span_blocks(Segment* seg, const Page* span) {
-  if constexpr (kCheckedBlocks) {
-    size_t first = (size_t)(slice_address(seg, span) - (uint8_t*)seg) >> kGranuleShift;
-    size_t last = first + ((size_t)span->slice_count << (kSliceShift - kGranuleShift));
-    for (size_t i = first; i < last; i++) {
-      if (i % 32 == 0 && seg->block_bits.state[i / 32].load(std::memory_order_relaxed) == 0) {
-        i += 31;  // nothing live in the word's 32 granules
-        continue;
-      }
-      mark_freed(seg->block_bits, i, BlockState::kFreed);  // (only changes a live state)
-    }
-  }
-}
-
-}  // namespace
-
 void HeapImpl::free_all_blocks() {
   uint64_t now = os::now_ms();
   for (Segment* seg = space.segments; seg != nullptr; seg = seg->next) {
@@ -497,7 +476,9 @@ void HeapImpl::free_all_blocks() {
       i += span->slice_count;  // (read before free_span merges the span with its neighbours)
       if (span->kind == SpanKind::kFree) continue;
       page_collect(span);
-      retire_span_blocks(seg, span);
+      // Checked builds: a free through a stale pointer is then a certain double free.
+      mark_all_freed(seg->block_bits, (size_t)(slice_address(seg, span) - (uint8_t*)seg),
+                     (size_t)span->slice_count << kSliceShift);
       counters_bulk_free(span);
       span->heap.store(nullptr, std::memory_order_relaxed);
       span->in_full = false;
