@@ -282,7 +282,10 @@ TESSERA_EXPORT void ts_register_error(ts_output_fun* out, void* arg) TESSERA_NOE
  * Process-wide figures, summed over every thread's heap (exited threads included). Counts of
  * another thread are as of its last pass through its slow path; the calling thread's are
  * exact (its pending frees are collected first). Bins: one per size class in increasing block
- * size, then large blocks (128 KiB < size <= 16 MiB), then huge blocks (own mapping). */
+ * size, then large blocks (128 KiB < size <= 16 MiB), then huge blocks (own mapping). Blocks are
+ * counted as tessera takes them: in the checked libraries (-secure, -debug) a block for n bytes
+ * also holds a 16-byte header and a canary, so malloc(n) counts in the bin of n + 17 bytes or
+ * more, and bytes in use include those. */
 #define TESSERA_STATS_VERSION 1
 #define TESSERA_STATS_BINS 90
 

@@ -2,6 +2,8 @@
 // TESSERA_SHOW_STATS=1 at exit). Only bins that saw any block are listed.
 #include "global/stats.h"
 
+#include "config/build_mode.h"
+
 namespace tessera {
 
 namespace {
@@ -55,6 +57,12 @@ void stats_print(OutputFn out, void* arg) {
   Message columns;
   columns.text("  block size      in use  bytes in use   allocations   local frees  remote frees\n");
   emit(out, arg, columns);
+  if constexpr (kPadding) {
+    // Bins count blocks as taken, so say why a request lands in a larger bin than release's.
+    Message note;
+    note.text("  (checked build: a block holds a header and a canary besides the bytes asked for)\n");
+    emit(out, arg, note);
+  }
   size_t small_bins = s.bin_count - 2;
   for (size_t i = 0; i < s.bin_count; i++) {
     const ts_stats_bin_t& b = s.bins[i];

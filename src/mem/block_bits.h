@@ -81,4 +81,20 @@ void forget_freed_blocks(Bits& bits, size_t offset_in_segment, size_t bytes) {
   }
 }
 
+// Every block in [offset, offset + bytes) of the segment was freed at once (its heap was
+// destroyed or reset): live granules become freed, as one by one frees would leave them.
+template <typename Bits>
+void mark_all_freed(Bits& bits, size_t offset_in_segment, size_t bytes) {
+  if constexpr (kCheckedBlocks) {
+    size_t first = offset_in_segment >> kGranuleShift, last = first + (bytes >> kGranuleShift);
+    for (size_t i = first; i < last; i++) {
+      uint8_t live = (uint8_t)BlockState::kLive;
+      if (__atomic_load_n(&bits.state[i], __ATOMIC_RELAXED) != live) continue;
+      // A racing free of the same block (a program error) leaves it freed either way.
+      __atomic_compare_exchange_n(&bits.state[i], &live, (uint8_t)BlockState::kFreed, false,
+                                  __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+    }
+  }
+}
+
 }  // namespace tessera

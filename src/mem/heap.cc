@@ -476,6 +476,9 @@ void HeapImpl::free_all_blocks() {
       i += span->slice_count;  // (read before free_span merges the span with its neighbours)
       if (span->kind == SpanKind::kFree) continue;
       page_collect(span);
+      // Checked builds: a free through a stale pointer is then a certain double free.
+      mark_all_freed(seg->block_bits, (size_t)(slice_address(seg, span) - (uint8_t*)seg),
+                     (size_t)span->slice_count << kSliceShift);
       counters_bulk_free(span);
       span->heap.store(nullptr, std::memory_order_relaxed);
       span->in_full = false;

@@ -33,7 +33,7 @@ HeldBlock held_in_segment(Page* page, uint8_t* block) {
     if (block_state(seg->block_bits, i) != BlockState::kLive) continue;
     uint8_t* user = (uint8_t*)seg + (i << kGranuleShift);
     // A live bit whose header does not authenticate: the program wrote before its block (an
-    // underflow, reported when it is freed). It still holds it; ts_malloc_usable_size says 0.
+    // underflow, reported when it is freed). It still holds it; ts_usable_size says 0.
     if (!live_at(page, user, &usable)) usable = 0;
     return {user, usable};
   }

@@ -13,12 +13,12 @@ namespace tessera {
 
 struct HeldBlock {
   void* user;     // the address the program holds; nullptr: nothing in the block is live
-  size_t usable;  // its usable size, as ts_malloc_usable_size says (0: header overwritten)
+  size_t usable;  // its usable size, as ts_usable_size says (0: header overwritten)
 };
 
 // The live address inside `block`, a block of `page` not on any free list (owner thread, after
-// page_collect), and its usable size. A block another thread is freeing right now, or one
-// leaked after a reported error that was never handed out, may hold nothing live.
+// page_collect), and its usable size. A block another thread is freeing right now holds
+// nothing live; one leaked after a reported error (TESSERA_ABORT_ON_ERROR=0) still counts.
 HeldBlock held_block(Page* page, uint8_t* block);
 
 }  // namespace tessera

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "secure/block_check.h"
 #include "support/block_pattern.h"
 #include "support/filled_blocks.h"
 #include "support/process_memory.h"
@@ -27,11 +28,16 @@ ts_stats_t stats() {
   return s;
 }
 
-// The bin serving `size`: a size class's, or the large or huge bin (block_size 0).
+// The bytes a block for malloc(size) takes: checked builds put a header before the program's
+// bytes and at least one canary byte after them, in the same block.
+size_t block_bytes(size_t size) { return size + tessera::kHeaderBytes + tessera::kCanaryMinBytes; }
+
+// The bin counting malloc(size): a size class's, or the large or huge bin (block_size 0).
 size_t bin_of(const ts_stats_t& s, size_t size) {
+  size_t bytes = block_bytes(size);
   for (size_t i = 0; i + 2 < s.bin_count; i++)
-    if (s.bins[i].block_size >= size) return i;
-  return size <= 16 * kMiB ? s.bin_count - 2 : s.bin_count - 1;
+    if (s.bins[i].block_size >= bytes) return i;
+  return bytes <= 16 * kMiB ? s.bin_count - 2 : s.bin_count - 1;
 }
 
 struct Delta {
@@ -73,7 +79,7 @@ void expect_exact_counts(size_t size, size_t count, size_t local, size_t remote)
   if (after.bins[bin].block_size != 0) {
     EXPECT_EQ(d.bytes_in_use, live * (int64_t)after.bins[bin].block_size);
   } else {
-    EXPECT_GE(d.bytes_in_use, live * (int64_t)size);
+    EXPECT_GE(d.bytes_in_use, live * (int64_t)block_bytes(size));
   }
   Delta total = delta(before.total, after.total);
   EXPECT_EQ(total.allocations, (int64_t)count);
@@ -116,7 +122,9 @@ TEST(ApiStats, BinsAreTheSizeClasses) {
   ASSERT_EQ(s.bin_count, (size_t)TESSERA_STATS_BINS);
   for (size_t i = 0; i + 2 < s.bin_count; i++) {
     EXPECT_EQ(s.bins[i].block_size, ts_good_size(s.bins[i].block_size));
-    if (i > 0) EXPECT_GT(s.bins[i].block_size, s.bins[i - 1].block_size);
+    if (i > 0) {
+      EXPECT_GT(s.bins[i].block_size, s.bins[i - 1].block_size);
+    }
   }
   EXPECT_EQ(s.bins[s.bin_count - 3].block_size, 128 * kKiB);
   EXPECT_EQ(s.bins[s.bin_count - 2].block_size, 0u);
@@ -134,7 +142,9 @@ TEST(ApiStats, MemoryFiguresAreConsistent) {
   EXPECT_GE(s.committed, 8 * kMiB);
   EXPECT_GT(s.resident, 0u);
   EXPECT_LE(s.resident, s.resident_peak);
-  if (kResidentTracksAllocator) EXPECT_GE(s.resident, 8 * kMiB);
+  if (kResidentTracksAllocator) {
+    EXPECT_GE(s.resident, 8 * kMiB);
+  }
   ts_free(p);
 }
 
@@ -190,7 +200,7 @@ TEST(ApiStats, OlderCallersGetThePrefix) {
 }
 
 // Runs python3 on the text in a file; its exit status.
-int python_check(const std::string& text, const char* program) {
+int python_check(const std::string& text, const std::string& program) {
   char path[] = "/tmp/tessera_stats_XXXXXX";
   int fd = mkstemp(path);
   if (fd < 0) return -1;
@@ -205,6 +215,7 @@ int python_check(const std::string& text, const char* program) {
 
 TEST(ApiStats, JsonParses) {
   void* p = ts_malloc(48);
+  const std::string bin_size = std::to_string(stats().bins[bin_of(stats(), 48)].block_size);
   const size_t need = ts_stats_json(nullptr, 0);
   ASSERT_GT(need, 100u);
   std::string text(need + 64, '\0');
@@ -217,7 +228,8 @@ TEST(ApiStats, JsonParses) {
                          "d = json.load(open(sys.argv[1]))\n"
                          "assert d[\"version\"] == 1 and len(d[\"bins\"]) == 90\n"
                          "assert d[\"committed\"] <= d[\"reserved\"]\n"
-                         "b = [x for x in d[\"bins\"] if x[\"block_size\"] == 48][0]\n"
+                         "b = [x for x in d[\"bins\"] if x[\"block_size\"] == " + bin_size +
+                         "][0]\n"
                          "assert b[\"blocks_in_use\"] >= 1 and b[\"kind\"] == \"small\"\n"
                          "assert [x[\"kind\"] for x in d[\"bins\"][-2:]] == [\"large\", \"huge\"]\n"),
             0)
@@ -264,6 +276,8 @@ void capture(const char* msg, void* arg) {
 
 TEST(ApiStatsPrint, TableGoesToTheRegisteredOutput) {
   void* p = ts_malloc(48);
+  char bin_row[32];  // the row of the bin that counts p: its block size, right-aligned
+  snprintf(bin_row, sizeof bin_row, "%10zu", stats().bins[bin_of(stats(), 48)].block_size);
   std::string text;
   g_captured = &text;
   testing::internal::CaptureStderr();
@@ -272,8 +286,11 @@ TEST(ApiStatsPrint, TableGoesToTheRegisteredOutput) {
   ts_register_output(nullptr, nullptr);
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
   for (const char* want : {"tessera: statistics", "reserved", "committed", "resident", "purged",
-                           "block size", "local frees", "remote frees", "        48", "total"})
+                           "block size", "local frees", "remote frees", (const char*)bin_row, "total"})
     EXPECT_NE(text.find(want), std::string::npos) << want << " missing from:\n" << text;
+  // Checked builds say why blocks land in larger bins.
+  EXPECT_EQ(text.find("checked build: a block holds a header") != std::string::npos,
+            tessera::kPadding) << text;
   ts_free(p);
 }
 

@@ -3,7 +3,7 @@
 //   checked builds (secure, debug): a death test asserting the exact error line
 //   release: errors release detects (invalid and interior frees) must be reported and leave the
 //            heap intact; errors it cannot see cheaply are skipped, saying so.
-// Not covered: use of a heap after destroy (first-class heaps do not exist yet).
+#include <errno.h>
 #include <gtest/gtest.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,17 +25,25 @@ using tessera::kCheckedBlocks;
 
 constexpr size_t kSize = 100;
 
-// The exact error line as a regular expression: everything literal but the block address.
-std::string error_line(const std::string& kind, const void* block, const std::string& rest) {
+std::string address_of(const void* p) {
   char address[32];
-  snprintf(address, sizeof address, "%p", block);
-  std::string line = "tessera: error: " + kind + " of block " + address + rest + "\n";
+  snprintf(address, sizeof address, "%p", p);
+  return address;
+}
+
+// A whole line as a regular expression matching exactly it.
+std::string exact_line(const std::string& line) {
   std::string regex;
-  for (char c : line) {
+  for (char c : line + "\n") {
     if (strchr("()[]{}.*+?^$|\\", c) != nullptr) regex += '\\';
     regex += c;
   }
   return regex;
+}
+
+// The exact error line as a regular expression.
+std::string error_line(const std::string& kind, const void* block, const std::string& rest) {
+  return exact_line("tessera: error: " + kind + " of block " + address_of(block) + rest);
 }
 
 std::string sized(size_t n) { return " (size " + std::to_string(n) + ")"; }
@@ -188,6 +196,48 @@ TEST(Security, SizedDeleteWithWrongSize) {
                           sized(kSize) + ": freed as size 64"),
                true);
   ts_free(p);
+}
+
+// A first-class heap used after ts_heap_destroy: allocating from it is refused (NULL, EPERM)
+// and reported in every build, the same line: the call does nothing, so nothing needs to stop.
+TEST(Security, AllocationFromAHeapAfterDestroy) {
+  ts_heap_t* heap = ts_heap_new();
+  ASSERT_NE(heap, nullptr);
+  void* p = ts_heap_malloc(heap, kSize);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EXIT(
+      {
+        ts_heap_destroy(heap);
+        errno = 0;
+        void* q = ts_heap_malloc(heap, kSize);
+        int error = errno;
+        void* r = ts_heap_calloc(heap, 1, kSize);
+        expect_heap_intact();
+        _exit(q == nullptr && r == nullptr && error == EPERM && !::testing::Test::HasFailure()
+                  ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0),
+      exact_line("tessera: error: heap used by a thread that does not own it, or after delete: "
+                 "heap " + address_of(heap)));
+  ts_heap_destroy(heap);
+}
+
+// ...and freeing one of its blocks is a double free: destroy freed them all. Small, large and
+// huge blocks alike. Release builds see that the block is not live (a free page, or a huge
+// block already freed) and report it under one kind or the other, then go on intact.
+TEST(Security, FreeOfABlockOfADestroyedHeap) {
+  for (size_t n : {kSize, size_t{300000}, size_t{20} << 20}) {
+    ts_heap_t* heap = ts_heap_new();
+    ASSERT_NE(heap, nullptr);
+    void* p = ts_heap_malloc(heap, n);
+    ASSERT_NE(p, nullptr);
+    SCOPED_TRACE(n);
+    expect_error([heap, p] { ts_heap_destroy(heap); ts_free(p); },
+                 error_line("double free", p, ""), true,
+                 "tessera: error: (invalid free \\(not an allocated block\\)|double free) of block " +
+                     address_of(p) + "\n");
+    ts_heap_destroy(heap);
+  }
 }
 
 // TESSERA_ABORT_ON_ERROR=0 continues; the block is leaked, never handed out again.
