@@ -22,7 +22,9 @@ namespace {
 // The block starts after the segment header's slices (the descriptor array must not overlap
 // it), or at the alignment when that is larger.
 inline constexpr size_t kHugeHeader = kSegmentMetaSlices * kSliceSize;
-size_t block_offset(size_t alignment) { return alignment > kHugeHeader ? alignment : kHugeHeader; }
+// Where the block starts in its mapping: past the header, on the alignment (the header is not a
+// power of two in checked builds, whose block states take 2 MiB).
+size_t block_offset(size_t alignment) { return align_up(kHugeHeader, alignment); }
 
 struct CachedHuge {
   Segment* seg;

@@ -76,6 +76,25 @@ TEST_P(ApiAlignedAlloc, AlignedUsableAndWritable) {
 INSTANTIATE_TEST_SUITE_P(Tessera, ApiAlignedAlloc, ::testing::ValuesIn(kAlignedAllocators),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// Huge blocks (their own mapping) at every alignment, fresh and recycled from the huge cache:
+// the block must start on the alignment even where the mapping's header is not a multiple of
+// it (checked builds' headers are 2 MiB and more).
+TEST(ApiAlignedHuge, EveryAlignmentFreshAndRecycled) {
+  const size_t size = 20 * kMiB;
+  for (int round = 0; round < 2; round++) {
+    for (size_t alignment = 16; alignment <= 16 * kMiB; alignment *= 4) {
+      auto* p = (unsigned char*)ts_malloc_aligned(size, alignment);
+      ASSERT_NE(p, nullptr) << alignment;
+      EXPECT_TRUE(is_aligned(p, alignment)) << (void*)p << " for alignment " << alignment;
+      ASSERT_GE(ts_usable_size(p), size) << alignment;
+      p[0] = 1;
+      p[size - 1] = 2;
+      EXPECT_EQ(p[0] + p[size - 1], 3);
+      ts_free(p);
+    }
+  }
+}
+
 // Zeroed even where the allocator recycles a block that an aligned allocation of the same shape
 // just dirtied.
 TEST(ApiZallocAligned, ZeroesRecycledMemory) {
