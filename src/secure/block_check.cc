@@ -167,6 +167,12 @@ BlockInfo block_retire(Page* page, void* p, BlockOp op) {
     report_not_live(page, p, op, state == BlockState::kFreed);
     return none;
   }
+  // Without block bits (huge blocks) and without a header to authenticate, only the block's
+  // start (or, once aligned blocks were handed out in it, an aligned pointer inside) is live.
+  if (!kPadding && g == kNoGranule && page_block_start(page, p) == nullptr) {
+    report_not_live(page, p, op, false);
+    return none;
+  }
   uint8_t* block = containing_block(page, p);
   uint8_t* end = block_end(page, block);
   uint64_t n = (uint64_t)(end - user);

@@ -145,11 +145,11 @@ TESSERA_FAST_PATH bool block_prepare_small(Page* page, uint8_t* block, size_t n)
   }
 }
 
-// block_retire(page, p, BlockOp::kFree) when p is a live small block at its usual place with
-// its header and canary intact; anything else (or any doubt) goes to block_retire, which
-// checks again from scratch and reports what is wrong.
+// block_retire(page, p, BlockOp::kFree) when p is a live small block at its usual place (with
+// its header and canary intact in padding builds); anything else (or any doubt) goes to
+// block_retire, which checks again from scratch and reports what is wrong.
 TESSERA_FAST_PATH BlockInfo block_retire_free(Page* page, void* p) {
-  if constexpr (!kInlineBlockChecks || !kPadding) {
+  if constexpr (!kInlineBlockChecks) {
     return block_retire(page, p, BlockOp::kFree);
   } else {
     if (TESSERA_UNLIKELY(page == nullptr || page->kind != SpanKind::kSmall)) {
@@ -159,14 +159,20 @@ TESSERA_FAST_PATH BlockInfo block_retire_free(Page* page, void* p) {
     uint8_t* block = user - kHeaderBytes;
     uint8_t* end = block + page->block_size;
     uintptr_t offset = (uintptr_t)block - (uintptr_t)page->start;
-    BlockHeader* h = header_of(user);
-    uint64_t n = h->size;
-    // p - 16 starts a block (no wrap below the page), the header verifies, the canary is
-    // whole (n < room: at least one canary byte, as malloc left).
-    if (TESSERA_UNLIKELY(offset > UINT32_MAX || !is_divisible((uint32_t)offset, page->magic) ||
-                         n >= (uint64_t)(end - user) || h->check != header_check(user, n) ||
-                         !canary_clean(user + usable_of(n), end))) {
+    // p - kHeaderBytes starts a block (no wrap below the page).
+    if (TESSERA_UNLIKELY(offset > UINT32_MAX || !is_divisible((uint32_t)offset, page->magic))) {
       return block_retire(page, p, BlockOp::kFree);
+    }
+    uint64_t n = (uint64_t)(end - user);
+    if constexpr (kPadding) {
+      // The header verifies and the canary is whole (n < room: at least one canary byte, as
+      // malloc left).
+      BlockHeader* h = header_of(user);
+      n = h->size;
+      if (TESSERA_UNLIKELY(n >= (uint64_t)(end - user) || h->check != header_check(user, n) ||
+                           !canary_clean(user + usable_of(n), end))) {
+        return block_retire(page, p, BlockOp::kFree);
+      }
     }
     // Another thread may be freeing it at the same moment: only one sees it live.
     if (TESSERA_UNLIKELY(mark_freed(segment_of((uintptr_t)block)->block_bits,
@@ -174,7 +180,7 @@ TESSERA_FAST_PATH BlockInfo block_retire_free(Page* page, void* p) {
                                     BlockState::kFreed) != BlockState::kLive)) {
       return block_retire(page, p, BlockOp::kFree);  // reports it: it is not live
     }
-    h->check = n;  // the size survives the list link
+    if constexpr (kPadding) header_of(user)->check = n;  // the size survives the list link
     return BlockInfo{block, (size_t)n, true};
   }
 }
