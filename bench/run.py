@@ -4,7 +4,8 @@ installed from Debian, by LD_PRELOAD, several repetitions each; medians of wall 
 and peak RSS (from wait4's rusage of the child); results.json, tables and charts.
 
   run.py [--workloads a,b] [--allocators a,b] [--reps N] [--threads 1,2] [--quick]
-         [--size F] [--tessera LIB] [--tessera-secure LIB] [--bin-dir DIR]
+         [--size F] [--tessera LIB] [--tessera-secure LIB] [--tessera-secure-nopadding LIB]
+         [--bin-dir DIR]
          [--out results.json] [--no-charts]
   run.py --compare BEFORE.json AFTER.json
   run.py --render RESULTS.json        (tables again, charts beside the file)
@@ -12,10 +13,12 @@ and peak RSS (from wait4's rusage of the child); results.json, tables and charts
 Workload programs come from --bin-dir (bench/workloads in a build tree); real programs run
 through bench/real_program.sh. Multi-threaded workloads run at each --threads count and appear
 as <workload>-t<N>. The repetitions alternate the allocators (a different order each time), so
-drift on the machine hits all of them alike. The allocator tessera-secure (not in the default
-list) is the secure build's library (--tessera-secure), so that `--allocators
-tessera,tessera-secure` measures what the secure build costs over the release build in one run. Any failed run (non-zero exit, a wrong result, or
-output differing between allocators) makes the exit status 1.
+drift on the machine hits all of them alike. The allocators tessera-secure and
+tessera-secure-nopadding (not in the default list) are the secure build's libraries, with and
+without its header and canary (--tessera-secure, --tessera-secure-nopadding), so that
+`--allocators tessera,tessera-secure,tessera-secure-nopadding` measures what each costs over
+the release build in one run. Any failed run (non-zero exit, a wrong result, or output
+differing between allocators) makes the exit status 1.
 """
 import argparse
 import json
@@ -44,7 +47,8 @@ PEERS = {
 ALLOCATORS = ["tessera", "glibc"] + list(PEERS)
 # Chosen by name only (--allocators): tessera's own checked builds, name -> the option that
 # gives their library.
-VARIANTS = {"tessera-secure": "tessera_secure"}
+VARIANTS = {"tessera-secure": "tessera_secure",
+            "tessera-secure-nopadding": "tessera_secure_nopadding"}
 KNOWN = ALLOCATORS + list(VARIANTS)
 
 # Workload programs: name -> multi-threaded? Real programs are timed as a whole.
@@ -350,7 +354,8 @@ def render_charts(data, stem):
     allocs = [a for a in KNOWN if a in data["allocators"]]
     names = list(data["workloads"])
     colours = {"tessera": "#d62728", "glibc": "#7f7f7f", "mimalloc": "#1f77b4",
-               "jemalloc": "#2ca02c", "tcmalloc": "#ff7f0e", "tbbmalloc": "#9467bd", "tessera-secure": "#8c564b"}
+               "jemalloc": "#2ca02c", "tcmalloc": "#ff7f0e", "tbbmalloc": "#9467bd", "tessera-secure": "#8c564b",
+               "tessera-secure-nopadding": "#e377c2"}
     fig, axes = plt.subplots(2, 1, figsize=(max(12, 0.75 * len(names)), 9), sharex=True)
     width = 0.8 / len(allocs)
     for ax, (metric, title) in zip(axes, (("time_s", "time"), ("rss_kib", "peak RSS"))):
@@ -417,6 +422,9 @@ def main():
     ap.add_argument("--tessera", default=os.path.join(ROOT, "build/release/libtessera.so"))
     ap.add_argument("--tessera-secure", default=os.path.join(ROOT, "build/release-secure/libtessera-secure.so"),
                     help="the secure build's library, for the allocator tessera-secure")
+    ap.add_argument("--tessera-secure-nopadding",
+                    default=os.path.join(ROOT, "build/release-secure-nopadding/libtessera-secure-nopadding.so"),
+                    help="the secure build's library without padding, for tessera-secure-nopadding")
     ap.add_argument("--bin-dir", default=os.path.join(ROOT, "build/release/bench/workloads"))
     ap.add_argument("--out", default=os.path.join(ROOT, "build/release/bench-results/results.json"))
     ap.add_argument("--no-charts", action="store_true")
