@@ -1,28 +1,29 @@
 #!/usr/bin/env bash
-# test.sh — builds tessera from scratch six ways and runs the test suites in each:
+# test.sh — builds tessera from scratch seven ways and runs the test suites in each:
 #
-#   build/test   g++, RelWithDebInfo, TESSERA_DEBUG=ON              every test
-#   build/asan   clang 14, ASan + UBSan (TESSERA_SANITIZE=address)  the api and stress suites
-#   build/tsan   clang 14, TSan (TESSERA_SANITIZE=thread)           the api and stress suites
-#   build/secure g++, TESSERA_SECURE=ON (libtessera-secure)         unit, api, stress, security,
-#   build/debug  g++, Debug build type (libtessera-debug)           override (not tessera-run,
-#                                                                   which looks for libtessera.so);
-#                                                                   debug also builds a DEBUG_FULL
-#                                                                   copy for security/HeapCheck.*
-#   build/track  g++, TESSERA_VALGRIND + TESSERA_ASAN                the same, and tests/track:
-#                (libtessera-valgrind-asan)                         memcheck and an ASan program
+#   build/test      g++, RelWithDebInfo, TESSERA_DEBUG=ON             every test
+#   build/asan      clang 14, ASan + UBSan (TESSERA_SANITIZE=address) the api and stress suites
+#   build/tsan      clang 14, TSan (TESSERA_SANITIZE=thread)          the api and stress suites
+#   build/secure    g++, TESSERA_SECURE=ON (libtessera-secure)        unit, api, stress, security,
+#   build/secure-nopadding  TESSERA_SECURE=ON TESSERA_PADDING=OFF     override (not tessera-run,
+#                   (libtessera-secure-nopadding)                     which looks for libtessera.so)
+#   build/debug     g++, Debug build type (libtessera-debug)          the same; debug also builds a
+#                                                                     DEBUG_FULL copy for
+#                                                                     security/HeapCheck.*
+#   build/track     g++, TESSERA_VALGRIND + TESSERA_ASAN              the same, and tests/track:
+#                   (libtessera-valgrind-asan)                        memcheck and an ASan program
 #
 # The sanitizer builds select tests by ctest label (unit, api, stress); while no test carries a label
 # they run every test. All builds run even when one fails, so one run shows everything;
 # the script exits non-zero when any build or test failed. Called by `make test`.
 #
-# Environment: TESSERA_JOBS (default 2), TESSERA_TEST_BUILDS (default "test asan tsan"),
+# Environment: TESSERA_JOBS (default 2), TESSERA_TEST_BUILDS (default: all seven, as above),
 # ASAN_OPTIONS / UBSAN_OPTIONS / TSAN_OPTIONS (defaults below, yours win).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=${TESSERA_JOBS:-2}
-builds=${TESSERA_TEST_BUILDS:-test asan tsan secure debug track}
+builds=${TESSERA_TEST_BUILDS:-test asan tsan secure secure-nopadding debug track}
 san_labels='^(unit|api|stress|fuzz)$'  # override/consumer need the uninstrumented .so
 mode_labels='^(unit|api|stress|security|override|track)$'  # consumer installs and wants libtessera.so
 
@@ -64,10 +65,10 @@ run_build() {
   local built=$((SECONDS - t0))
 
   local select=()
-  if [ "$name" = secure ] || [ "$name" = debug ] || [ "$name" = track ]; then
+  if [ "$name" != test ] && [ "$name" != asan ] && [ "$name" != tsan ]; then
     # tessera-run preloads libtessera.so by name, which these builds do not make.
     select=(-L "$mode_labels" -E '^override/tessera-run$')
-  elif [ "$name" != test ]; then
+  elif [ "$name" != test ]; then  # asan, tsan
     # Read the labels first: with pipefail, grep -q closing the pipe early would make ctest
     # die of SIGPIPE now and then, and the check fail at random.
     local labels
@@ -109,9 +110,10 @@ for b in $builds; do
     asan) run_build asan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DTESSERA_SANITIZE=address ;;
     tsan) run_build tsan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DTESSERA_SANITIZE=thread ;;
     secure) run_build secure -DTESSERA_SECURE=ON ;;
+    secure-nopadding) run_build secure-nopadding -DTESSERA_SECURE=ON -DTESSERA_PADDING=OFF ;;
     debug) run_build debug -DCMAKE_BUILD_TYPE=Debug ;;
     track) run_build track -DTESSERA_VALGRIND=ON -DTESSERA_ASAN=ON ;;
-    *) echo "test.sh: unknown build '$b' (expected test, asan, tsan, secure, debug, track)" >&2; exit 2 ;;
+    *) echo "test.sh: unknown build '$b' (expected test, asan, tsan, secure, secure-nopadding, debug, track)" >&2; exit 2 ;;
   esac
 done
 

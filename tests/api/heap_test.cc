@@ -53,7 +53,8 @@ void expect_intact(const std::vector<Block>& blocks) {
 
 // Live blocks as ts_heap_visit_blocks sees them: address -> size. Each one is the address the
 // program holds with its usable size, inside its area; a block fills its area's slot, unless
-// the build pads it with a header and a canary.
+// the build pads it with a header and a canary, or checks blocks and hands an aligned one out
+// at its aligned address inside the slot.
 std::map<void*, size_t> visited_blocks(ts_heap_t* heap) {
   std::map<void*, size_t> seen;
   auto visit = [](const ts_heap_t*, const ts_heap_area_t* area, void* block, size_t size,
@@ -61,6 +62,7 @@ std::map<void*, size_t> visited_blocks(ts_heap_t* heap) {
     if (block != nullptr) {
       EXPECT_EQ(size, ts_usable_size(block));
       if (tessera::kPadding) EXPECT_LT(size, area->block_size);
+      else if (tessera::kCheckedBlocks) EXPECT_LE(size, area->block_size);  // aligned: inside
       else EXPECT_EQ(size, area->block_size);
       EXPECT_GE((uintptr_t)block, (uintptr_t)area->blocks);
       EXPECT_LE((uintptr_t)block + size, (uintptr_t)area->blocks + area->committed);

@@ -21,10 +21,11 @@ namespace {
 
 using tessera::kSecure;
 
-// 47 bytes + a 16-byte header + one canary byte fill a 64-byte block exactly, and 64 divides
-// every page's span: the last block of a segment ends where its guard slice begins.
-constexpr size_t kRequest = 47;
-constexpr size_t kRoom = 48;  // the user bytes and the canary, up to the block's end
+// 47 bytes + a 16-byte header + one canary byte fill a 64-byte block exactly (64 bytes do
+// without padding), and 64 divides every page's span: the last block of a segment ends where
+// its guard slice begins.
+constexpr size_t kRequest = tessera::kPadding ? 47 : 64;
+constexpr size_t kRoom = tessera::kPadding ? 48 : 64;  // user bytes and canary, to the block's end
 
 uint8_t* guard_of(const void* p) {
   return tessera::segment_guard_start(tessera::segment_of((uintptr_t)p));
