@@ -87,19 +87,69 @@ void* checked_malloc(HeapImpl* heap, size_t size) {
   }
 }
 
+namespace {
+
+// Memcheck and ASan see a block go (its fill pattern, if any, stays no-access).
+void hand_back(Page* page, void* p, uint8_t* block, uint64_t n) {
+  if constexpr (kTrack) {
+    track::block_freed(p, usable_of(n));
+    track::no_access(block, page->block_size);
+  }
+}
+
+// The common free, inlined (kInlineBlockChecks): a live block of a small page at its usual
+// place, freed by the page's owner thread (a plain store of its state, then its local list)
+// or by another thread of a live heap (a compare-and-swap, then the page's remote list).
+// False, having changed nothing, for anything else: checked_free then takes the general path.
+TESSERA_FAST_PATH bool free_small_checked(void* p) {
+  uintptr_t a = (uintptr_t)p;
+  if (TESSERA_UNLIKELY(segment_map_entry(a) != 1)) return false;
+  Segment* segment = segment_of(a);
+  Page* page = segment_page_of(segment, a);
+  if (TESSERA_UNLIKELY(page->kind != SpanKind::kSmall)) return false;
+  uint64_t n;
+  {
+    track::Quiet quiet;  // the header and canary are no-access to memcheck
+    n = block_verify_small(page, p);
+  }
+  if (TESSERA_UNLIKELY(n == kNotLive)) return false;
+  auto* block = (Block*)((uint8_t*)p - kHeaderBytes);
+  size_t g = granule_index(p);
+  uintptr_t key = page->free_key.load(std::memory_order_relaxed);
+  uintptr_t mine = (uintptr_t)t_heap;
+  if (TESSERA_LIKELY(key == mine)) {
+    if (TESSERA_UNLIKELY(block_state(segment->block_bits, g) != BlockState::kLive)) return false;
+    set_block_state(segment->block_bits, g, BlockState::kFreed);
+    keep_freed_size(p, n);
+    hand_back(page, p, (uint8_t*)block, n);
+    block_set_next(page, block, page->local_free);
+    page->local_free = block;
+    page->local_freed++;
+    return true;
+  }
+  // Owned by another live heap (keys of no owner are 0 or kNoOwnerKey).
+  if (key <= kNoOwnerKey || (key & ~kSlowFreeBit) == mine) return false;
+  if (TESSERA_UNLIKELY(mark_freed(segment->block_bits, g, BlockState::kRemoteFreed) !=
+                       BlockState::kLive)) {
+    return false;  // (nothing changed: block_retire reports it)
+  }
+  keep_freed_size(p, n);
+  hand_back(page, p, (uint8_t*)block, n);
+  free_remote(page, block);
+  return true;
+}
+
+}  // namespace
+
 void checked_free(void* p) {
   if (p == nullptr) return;
-  Page* page = page_of(p);
-  BlockInfo info;
-  {
-    track::Quiet quiet;
-    info = block_retire_free(page, p);
+  if constexpr (kInlineBlockChecks) {
+    if (TESSERA_LIKELY(free_small_checked(p))) return;
   }
+  Page* page = page_of(p);
+  BlockInfo info = retire_quietly(page, p, BlockOp::kFree);
   if (info.ok) {
-    if constexpr (kTrack) {
-      track::block_freed(p, usable_of(info.size));
-      track::no_access(info.block, page->block_size);  // the fill pattern, if any
-    }
+    hand_back(page, p, info.block, info.size);
     // A small block's page is the one found above: free it there without a second lookup.
     if (page->kind == SpanKind::kSmall) {
       free_to_page(page, info.block);

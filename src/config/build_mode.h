@@ -3,6 +3,7 @@
 // (TESSERA_SECURE, TESSERA_PADDING, TESSERA_DEBUG_FULL, TESSERA_NO_DEBUG, the Debug build type)
 // define the TESSERA_MODE_* macros read here; see the top CMakeLists.txt.
 #pragma once
+#include <cstddef>
 
 namespace tessera {
 
@@ -55,6 +56,17 @@ inline constexpr bool kTrack = kValgrind || kAsanPoison;
 // Every block goes through secure/checked.cc, which knows which blocks are live: double and
 // invalid frees are certain, not guessed. Release builds keep the bare fast paths.
 inline constexpr bool kCheckedBlocks = kSecure || kPadding || kFill || kDebugFull || kTrack;
+
+// The header before every block's user bytes in padding builds: requested size, check word.
+inline constexpr size_t kHeaderBytes = kPadding ? 16 : 0;
+
+// Checked builds whose common malloc and free are inlined (secure/block_check.h): all but the
+// fill patterns and invariant checks of debug builds, which check every block out of line.
+// There the page's owner thread frees a block with a plain store of its state (no locked
+// instruction), and other threads link their frees past the header (mem/free_list.h), so
+// that a double free racing between the owner and another thread is still found
+// (mem/page.cc, page_collect).
+inline constexpr bool kInlineBlockChecks = kCheckedBlocks && !kFill && !kDebugFull;
 
 // Checked builds abort on a detected error by default; release builds report and go on.
 inline constexpr bool kAbortOnErrorDefault = kCheckedBlocks;

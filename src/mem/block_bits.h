@@ -7,10 +7,15 @@
 // an error, and the freed state tells a double free from a pointer never handed out.
 //
 // Who writes a state: only the thread that takes a block from its heap makes it live (a block
-// on a free list belongs to that heap's thread), so mark_live is a plain store; any thread may
-// free (remote frees), so mark_freed is a compare-and-swap from live, which of two threads
-// freeing one block at once exactly one wins. A byte each (not two bits) so that neither has to
-// merge its change into a word that other threads change too. Layer mem/.
+// on a free list belongs to that heap's thread), so mark_live is a plain store. Any thread may
+// free: a free that goes to the page's remote list (another thread's, or any free out of line)
+// is a compare-and-swap from live to kRemoteFreed, which of two threads freeing one block at
+// once exactly one wins. The owner thread's inlined free of its own page (kInlineBlockChecks)
+// is a plain load and store instead, to kFreed: a locked instruction there would wait for
+// every earlier store, and bulk frees of cold blocks would run at memory latency. A remote
+// free racing with it can then succeed too; page_collect finds that, as the block it takes off
+// the remote list is no longer kRemoteFreed (mem/page.cc). A byte each (not two bits) so that
+// no writer has to merge its change into a word that other threads change too. Layer mem/.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -37,7 +42,23 @@ struct NoBlockBits {
 };
 using BlockBits = std::conditional_t<kCheckedBlocks, BlockBitsStorage, NoBlockBits>;
 
-enum class BlockState : uint8_t { kNever = 0, kLive = 1, kFreed = 2 };
+// kRemoteFreed: freed, and (perhaps) on its page's remote list until its owner collects it;
+// kRemoteAligned: the block's usual address when it was freed from an aligned address inside
+// it, so that the owner's collection recognizes the block (it becomes kNever there).
+enum class BlockState : uint8_t {
+  kNever = 0,
+  kLive = 1,
+  kFreed = 2,
+  kRemoteFreed = 3,
+  kRemoteAligned = 4
+};
+
+inline bool is_freed(BlockState s) { return s == BlockState::kFreed || s == BlockState::kRemoteFreed; }
+
+// The granule index of p in its segment (p inside the segment's first kSegmentSize bytes).
+inline size_t granule_index(const void* p) {
+  return ((uintptr_t)p & (kSegmentSize - 1)) >> kGranuleShift;
+}
 
 template <typename Bits>
 BlockState block_state(const Bits& bits, size_t i) {
@@ -50,11 +71,18 @@ template <typename Bits>
 bool mark_live(Bits& bits, size_t i) {
   uint8_t old = __atomic_load_n(&bits.state[i], __ATOMIC_RELAXED);
   __atomic_store_n(&bits.state[i], (uint8_t)BlockState::kLive, __ATOMIC_RELEASE);
-  return old == (uint8_t)BlockState::kFreed;
+  return is_freed((BlockState)old);
 }
 
-// Granule i is being freed: if it is live it becomes `to` (kFreed, or kNever where a freed
-// state could go stale, see secure/block_check.cc). Returns the state it had, so that of two
+// Sets granule i's state with a plain store: for the page's owner thread, where no other
+// thread can take the state from what the owner saw (see above for the one exception).
+template <typename Bits>
+void set_block_state(Bits& bits, size_t i, BlockState to) {
+  __atomic_store_n(&bits.state[i], (uint8_t)to, __ATOMIC_RELEASE);
+}
+
+// Granule i is being freed: if it is live it becomes `to` (kRemoteFreed, or kNever where a
+// freed state could go stale, see secure/block_check.cc). Returns the state it had, so that of two
 // threads freeing one block at once exactly one sees kLive.
 template <typename Bits>
 BlockState mark_freed(Bits& bits, size_t i, BlockState to) {

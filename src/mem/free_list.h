@@ -8,6 +8,11 @@
 // key, and a forged or overwritten link decodes to an address outside the page: block_next
 // then reports "corrupted free list" and the list ends there (its rest is leaked, never
 // followed).
+//
+// A block on a page's remote list (other threads' frees, Page::thread_free) keeps its link at
+// kRemoteLinkOffset: past the header where the owner's own frees may be inlined
+// (kInlineBlockChecks), so that a block both the owner and another thread freed at once (a
+// racing double free) sits on both lists without either list's link breaking the other.
 #pragma once
 #include <cstdint>
 
@@ -28,25 +33,37 @@ TESSERA_FAST_PATH uint64_t rotl64(uint64_t x, uint64_t r) {
   return (x << (r & 63)) | (x >> ((64 - r) & 63));
 }
 
-TESSERA_FAST_PATH void block_set_next(const Page* page, Block* block, Block* next) {
+inline constexpr size_t kRemoteLinkOffset = kInlineBlockChecks ? kHeaderBytes + 8 : 0;
+
+// Stores next as the link held in `link` (a word of free block `block`).
+TESSERA_FAST_PATH void link_store(const Page* page, Block* link, Block* next) {
   [[maybe_unused]] track::Quiet quiet;  // a free block is no-access to memcheck
   if constexpr (kSecure) {
     uint64_t k = free_list_key(page);
-    block->next = (Block*)(rotl64((uintptr_t)next ^ k, g_secret.shift) + g_secret.key);
+    link->next = (Block*)(rotl64((uintptr_t)next ^ k, g_secret.shift) + g_secret.key);
   } else {
-    block->next = next;
+    link->next = next;
   }
+}
+TESSERA_FAST_PATH void block_set_next(const Page* page, Block* block, Block* next) {
+  link_store(page, block, next);
+}
+TESSERA_FAST_PATH Block* remote_link(Block* block) {
+  return (Block*)((uint8_t*)block + kRemoteLinkOffset);
+}
+TESSERA_FAST_PATH void block_set_remote_next(const Page* page, Block* block, Block* next) {
+  link_store(page, remote_link(block), next);
 }
 
 TESSERA_SLOW_PATH void report_corrupted_free_list(const Page* page, const Block* block);
 
-// The successor of free block `block` of page; in secure builds nullptr (after reporting)
-// when the stored link does not decode to a block of this page.
-TESSERA_FAST_PATH Block* block_next(const Page* page, const Block* block) {
+// The successor stored in `link` (a word of free block `block` of page); in secure builds
+// nullptr (after reporting) when the stored link does not decode to a block of this page.
+TESSERA_FAST_PATH Block* link_load(const Page* page, const Block* block, const Block* link) {
   [[maybe_unused]] track::Quiet quiet;
   if constexpr (kSecure) {
     uint64_t k = free_list_key(page);
-    uint64_t stored = (uintptr_t)block->next - g_secret.key;
+    uint64_t stored = (uintptr_t)link->next - g_secret.key;
     uintptr_t next = rotl64(stored, 64 - (g_secret.shift & 63)) ^ k;
     uintptr_t offset = next - (uintptr_t)page->start;
     if (TESSERA_UNLIKELY(next != 0 && (offset >= (uint64_t)page->reserved * page->block_size ||
@@ -56,8 +73,14 @@ TESSERA_FAST_PATH Block* block_next(const Page* page, const Block* block) {
     }
     return (Block*)next;
   } else {
-    return block->next;
+    return link->next;
   }
+}
+TESSERA_FAST_PATH Block* block_next(const Page* page, const Block* block) {
+  return link_load(page, block, block);
+}
+TESSERA_FAST_PATH Block* block_remote_next(const Page* page, Block* block) {
+  return link_load(page, block, remote_link(block));
 }
 
 }  // namespace tessera

@@ -26,7 +26,7 @@ void free_remote(Page* page, Block* block) {
   HeapImpl* owner = page->heap.load(std::memory_order_acquire);
   uintptr_t old = page->thread_free.load(std::memory_order_relaxed);
   do {
-    block_set_next(page, block, (Block*)(old & ~kNotifyBit));
+    block_set_remote_next(page, block, (Block*)(old & ~kNotifyBit));
   } while (!page->thread_free.compare_exchange_weak(old, (uintptr_t)block,
                                                     std::memory_order_release,
                                                     std::memory_order_relaxed));

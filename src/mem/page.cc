@@ -2,10 +2,13 @@
 #include "mem/page.h"
 
 #include "config/tuning.h"
+#include "debug/report.h"
 #include "debug/track.h"
+#include "mem/block_bits.h"
 #include "mem/heap_counters.h"
 #include "mem/free_list.h"
 #include "mem/secret.h"
+#include "mem/segment.h"
 
 namespace tessera {
 
@@ -31,7 +34,8 @@ inline constinit thread_local uint64_t t_carve_random = 0;
   uint16_t order[kMaxBatch];
   for (size_t i = 0; i < count; i++) order[i] = (uint16_t)i;
   for (size_t i = count - 1; i > 0; i--) {
-    size_t j = carve_random() % (i + 1);
+    // An index in [0, i] from 32 random bits by multiply-shift, not by a division.
+    size_t j = (size_t)(((uint64_t)carve_random() * (i + 1)) >> 32);
     uint16_t t = order[i];
     order[i] = order[j];
     order[j] = t;
@@ -97,6 +101,52 @@ void page_extend(Page* page) {
   page->free = (Block*)first;
 }
 
+namespace {
+
+// Checked builds: whether `block`, just taken off page's remote list, is there for one free
+// that nobody else saw (its state kRemoteFreed, set by that free's compare-and-swap, or
+// kRemoteAligned); it then becomes an ordinary freed block. Anything else is a double free that
+// raced with the owner's plain-store free (mem/block_bits.h): the block is on the owner's own
+// lists too, or already handed out again, so it is reported and its remote link, which the
+// program may have written since, is not followed.
+bool take_remote_block(Page* page, Block* block) {
+  BlockBits& bits = segment_of_page(page)->block_bits;
+  size_t g = granule_index((uint8_t*)block + kHeaderBytes);
+  BlockState state = block_state(bits, g);
+  if (state == BlockState::kRemoteFreed || state == BlockState::kRemoteAligned) {
+    set_block_state(bits, g, state == BlockState::kRemoteFreed ? BlockState::kFreed
+                                                              : BlockState::kNever);
+    return true;
+  }
+  report_block_error("double free", (uint8_t*)block + kHeaderBytes, kSizeUnknown,
+                     "freed by two threads at once; the rest of its page's remote frees are "
+                     "leaked");
+  return false;
+}
+
+// Moves the remote list starting at head onto page's local_free; returns how many blocks.
+uint32_t take_remote_list(Page* page, Block* head) {
+  uint32_t n = 0;
+  if constexpr (kCheckedBlocks) {
+    // Block by block: each one's state is checked before its link is trusted.
+    for (Block* b = head; b != nullptr && take_remote_block(page, b); n++) {
+      Block* next = block_remote_next(page, b);
+      block_set_next(page, b, page->local_free);
+      page->local_free = b;
+      b = next;
+    }
+  } else {
+    n = 1;
+    Block* tail = head;
+    while (Block* next = block_next(page, tail)) { tail = next; n++; }
+    block_set_next(page, tail, page->local_free);
+    page->local_free = head;
+  }
+  return n;
+}
+
+}  // namespace
+
 void page_collect(Page* page) {
   if (page->thread_free.load(std::memory_order_relaxed) & ~kNotifyBit) {
     // Take the whole remote list at once; this also clears kNotifyBit (the caller decides
@@ -104,11 +154,7 @@ void page_collect(Page* page) {
     uintptr_t taken = page->thread_free.exchange(0, std::memory_order_acquire);
     Block* head = (Block*)(taken & ~kNotifyBit);
     if (head) {
-      uint32_t n = 1;
-      Block* tail = head;
-      while (Block* next = block_next(page, tail)) { tail = next; n++; }
-      block_set_next(page, tail, page->local_free);
-      page->local_free = head;
+      uint32_t n = take_remote_list(page, head);
       page->used -= n;
       counters_remote_frees(page, n);
     }

@@ -155,7 +155,7 @@ BlockInfo block_retire(Page* page, void* p, BlockOp op) {
   if (page == nullptr || page->block_size == 0 || page->kind == SpanKind::kFree) {
     size_t g = page == nullptr ? kNoGranule : granule_of(page, p);
     report_not_live(page, p, op,
-                    g != kNoGranule && block_state(bits_of(page), g) == BlockState::kFreed);
+                    g != kNoGranule && is_freed(block_state(bits_of(page), g)));
     return none;
   }
   auto* user = (uint8_t*)p;
@@ -164,7 +164,7 @@ BlockInfo block_retire(Page* page, void* p, BlockOp op) {
                      : page->used != 0       ? BlockState::kLive
                                              : BlockState::kFreed;
   if (state != BlockState::kLive) {
-    report_not_live(page, p, op, state == BlockState::kFreed);
+    report_not_live(page, p, op, is_freed(state));
     return none;
   }
   // Without block bits (huge blocks) and without a header to authenticate, only the block's
@@ -194,13 +194,19 @@ BlockInfo block_retire(Page* page, void* p, BlockOp op) {
     if (op != BlockOp::kUsableSize && !canary_intact(user, n, end)) return none;
   }
   if (op != BlockOp::kFree) return BlockInfo{block, (size_t)n, true};
-  // Another thread may be freeing it at the same moment: only one sees it live.
-  BlockState to = user == block + kHeaderBytes ? BlockState::kFreed : BlockState::kNever;
+  // Another thread may be freeing it at the same moment: only one sees it live. The block may
+  // go on its page's remote list, so its usual address says so (mem/page.cc, page_collect).
+  bool usual = user == block + kHeaderBytes;
+  BlockState to = usual ? BlockState::kRemoteFreed : BlockState::kNever;
   if (g != kNoGranule && mark_freed(bits_of(page), g, to) != BlockState::kLive) {
     report_not_live(page, p, op, true);
     return none;
   }
-  if constexpr (kPadding) header_of(user)->check = n;  // the size survives the list link
+  if (g != kNoGranule && !usual) {
+    set_block_state(bits_of(page), granule_of(page, block + kHeaderBytes),
+                    BlockState::kRemoteAligned);
+  }
+  keep_freed_size(user, n);  // the size survives the list link
   if constexpr (kFill) track::fill(user, kFreedByte, (size_t)(end - user));
   return BlockInfo{block, (size_t)n, true};
 }

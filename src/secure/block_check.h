@@ -35,7 +35,6 @@
 
 namespace tessera {
 
-inline constexpr size_t kHeaderBytes = kPadding ? 16 : 0;
 inline constexpr size_t kCanaryMinBytes = kPadding ? 1 : 0;  // so a 1-byte overflow shows
 inline constexpr uint8_t kFreshByte = 0xCD;
 inline constexpr uint8_t kFreedByte = 0xDD;
@@ -79,10 +78,6 @@ TESSERA_FAST_PATH BlockHeader* header_of(const void* user) {
 TESSERA_FAST_PATH uint64_t header_check(const void* user, uint64_t n) {
   return (g_secret.key ^ (uintptr_t)user ^ (n * 0x9e3779b97f4a7c15u)) * 0xbf58476d1ce4e5b9u;
 }
-TESSERA_FAST_PATH size_t granule_in_segment(const void* p) {
-  return ((uintptr_t)p & (kSegmentSize - 1)) >> kGranuleShift;
-}
-
 inline constexpr uint64_t kCanaryWord = 0x0101010101010101u * kCanaryByte;
 // Canaries longer than this are written and checked byte-wise (memset, a loop): rare, as size
 // classes are at most 12.5% apart.
@@ -123,10 +118,6 @@ TESSERA_FAST_PATH bool canary_clean(const uint8_t* from, const uint8_t* end) {
   return diff == 0;
 }
 
-// Only release builds' fast paths (and secure builds with padding) take the inlined case;
-// debug builds fill and check patterns on every block, out of line.
-inline constexpr bool kInlineBlockChecks = kCheckedBlocks && !kFill && !kDebugFull;
-
 // block_prepare(page, block, block + kHeaderBytes, n) for a block of a small page, which the
 // calling thread's heap just took off page's free list.
 TESSERA_FAST_PATH bool block_prepare_small(Page* page, uint8_t* block, size_t n) {
@@ -134,7 +125,7 @@ TESSERA_FAST_PATH bool block_prepare_small(Page* page, uint8_t* block, size_t n)
   if constexpr (!kInlineBlockChecks) {
     return block_prepare(page, block, user, n);
   } else {
-    mark_live(segment_of((uintptr_t)block)->block_bits, granule_in_segment(user));
+    mark_live(segment_of((uintptr_t)block)->block_bits, granule_index(user));
     if constexpr (kPadding) {
       canary_write(user + usable_of(n), block + page->block_size);
       BlockHeader* h = header_of(user);
@@ -145,44 +136,37 @@ TESSERA_FAST_PATH bool block_prepare_small(Page* page, uint8_t* block, size_t n)
   }
 }
 
-// block_retire(page, p, BlockOp::kFree) when p is a live small block at its usual place (with
-// its header and canary intact in padding builds); anything else (or any doubt) goes to
-// block_retire, which checks again from scratch and reports what is wrong.
-TESSERA_FAST_PATH BlockInfo block_retire_free(Page* page, void* p) {
-  if constexpr (!kInlineBlockChecks) {
-    return block_retire(page, p, BlockOp::kFree);
-  } else {
-    if (TESSERA_UNLIKELY(page == nullptr || page->kind != SpanKind::kSmall)) {
-      return block_retire(page, p, BlockOp::kFree);
-    }
-    auto* user = (uint8_t*)p;
-    uint8_t* block = user - kHeaderBytes;
-    uint8_t* end = block + page->block_size;
-    uintptr_t offset = (uintptr_t)block - (uintptr_t)page->start;
-    // p - kHeaderBytes starts a block (no wrap below the page).
-    if (TESSERA_UNLIKELY(offset > UINT32_MAX || !is_divisible((uint32_t)offset, page->magic))) {
-      return block_retire(page, p, BlockOp::kFree);
-    }
-    uint64_t n = (uint64_t)(end - user);
-    if constexpr (kPadding) {
-      // The header verifies and the canary is whole (n < room: at least one canary byte, as
-      // malloc left).
-      BlockHeader* h = header_of(user);
-      n = h->size;
-      if (TESSERA_UNLIKELY(n >= (uint64_t)(end - user) || h->check != header_check(user, n) ||
-                           !canary_clean(user + usable_of(n), end))) {
-        return block_retire(page, p, BlockOp::kFree);
-      }
-    }
-    // Another thread may be freeing it at the same moment: only one sees it live.
-    if (TESSERA_UNLIKELY(mark_freed(segment_of((uintptr_t)block)->block_bits,
-                                    granule_in_segment(user),
-                                    BlockState::kFreed) != BlockState::kLive)) {
-      return block_retire(page, p, BlockOp::kFree);  // reports it: it is not live
-    }
-    if constexpr (kPadding) header_of(user)->check = n;  // the size survives the list link
-    return BlockInfo{block, (size_t)n, true};
+// The first half of block_retire(page, p, BlockOp::kFree) for a small page's block at its
+// usual place (p - kHeaderBytes starts a block), checked without changing anything: its
+// header verifies and its canary is whole in padding builds. Returns the requested size (the
+// usable size without padding), or kNotLive when in any doubt: block_retire then checks again
+// from scratch and reports what is wrong. The caller then marks the block freed.
+TESSERA_FAST_PATH uint64_t block_verify_small(const Page* page, const void* p) {
+  auto* user = (const uint8_t*)p;
+  const uint8_t* block = user - kHeaderBytes;
+  const uint8_t* end = block + page->block_size;
+  uintptr_t offset = (uintptr_t)block - (uintptr_t)page->start;
+  // (No wrap below the page: a negative offset is above UINT32_MAX.)
+  if (TESSERA_UNLIKELY(offset > UINT32_MAX || !is_divisible((uint32_t)offset, page->magic))) {
+    return kNotLive;
   }
+  uint64_t n = (uint64_t)(end - user);
+  if constexpr (kPadding) {
+    // n < room: at least one canary byte, as malloc left.
+    const BlockHeader* h = header_of(user);
+    n = h->size;
+    if (TESSERA_UNLIKELY(n >= (uint64_t)(end - user) || h->check != header_check(user, n) ||
+                         !canary_clean(user + usable_of(n), end))) {
+      return kNotLive;
+    }
+  }
+  return n;
+}
+
+// What block_retire leaves of a freed block: its requested size, past the list link.
+TESSERA_FAST_PATH void keep_freed_size(void* user, uint64_t n) {
+  [[maybe_unused]] track::Quiet quiet;
+  if constexpr (kPadding) header_of(user)->check = n;
 }
 
 }  // namespace tessera

@@ -83,6 +83,9 @@ TEST_P(PageTest, FillingThePageHandsOutEveryBlockOnce) {
 }
 
 TEST_P(PageTest, CollectMergesLocalAndRemoteFreesWithoutLoss) {
+  // Checked builds' collection reads each remote block's state in its segment, which this
+  // private buffer has not (security/RacingDoubleFree and the api and stress suites cover it).
+  if (kCheckedBlocks) GTEST_SKIP() << "checked builds collect against a segment's block states";
   std::vector<Block*> out;
   while (page_->capacity < page_->reserved || page_->free != nullptr) {
     if (page_->free == nullptr) page_extend(page_);
