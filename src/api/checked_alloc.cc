@@ -65,9 +65,9 @@ TESSERA_FAST_PATH void* malloc_from_page(HeapImpl* heap, size_t size, Page** pag
   return malloc_slow(size, heap);
 }
 
-}  // namespace
-
-void* checked_malloc(HeapImpl* heap, size_t size) {
+// checked_malloc for any size and any case: overflow, the medium classes, the slow path,
+// a block written after it was freed.
+TESSERA_NOINLINE void* checked_malloc_general(HeapImpl* heap, size_t size) {
   size_t raw;
   if (__builtin_add_overflow(size, kPaddingBytes, &raw) || raw > kMaxRequest) {
     errno = ENOMEM;
@@ -86,8 +86,6 @@ void* checked_malloc(HeapImpl* heap, size_t size) {
     if (ok) return hand_out(page, block, block + kHeaderBytes, size);
   }
 }
-
-namespace {
 
 // Memcheck and ASan see a block go (its fill pattern, if any, stays no-access).
 void hand_back(Page* page, void* p, uint8_t* block, uint64_t n) {
@@ -139,13 +137,8 @@ TESSERA_FAST_PATH bool free_small_checked(void* p) {
   return true;
 }
 
-}  // namespace
-
-void checked_free(void* p) {
-  if (p == nullptr) return;
-  if constexpr (kInlineBlockChecks) {
-    if (TESSERA_LIKELY(free_small_checked(p))) return;
-  }
+// checked_free for any pointer (not nullptr): block_retire checks it from scratch.
+TESSERA_NOINLINE void checked_free_general(void* p) {
   Page* page = page_of(p);
   BlockInfo info = retire_quietly(page, p, BlockOp::kFree);
   if (info.ok) {
@@ -158,6 +151,35 @@ void checked_free(void* p) {
     }
   }
   check_heap();
+}
+
+}  // namespace
+
+// The common cases inlined (kInlineBlockChecks), with everything else in the general
+// functions above: the fast paths then need no stack frame.
+void* checked_malloc(HeapImpl* heap, size_t size) {
+  if constexpr (kInlineBlockChecks) {
+    if (TESSERA_LIKELY(size <= kDirectMax - kPaddingBytes)) {
+      Page* page = heap->direct[(size + kPaddingBytes + 15) >> 4];
+      auto* block = (uint8_t*)page_pop(page);
+      if (TESSERA_LIKELY(block != nullptr)) {
+        {
+          track::Quiet quiet;
+          block_prepare_small(page, block, size);  // (true: no fill patterns here)
+        }
+        return hand_out(page, block, block + kHeaderBytes, size);
+      }
+    }
+  }
+  return checked_malloc_general(heap, size);
+}
+
+void checked_free(void* p) {
+  if (p == nullptr) return;
+  if constexpr (kInlineBlockChecks) {
+    if (TESSERA_LIKELY(free_small_checked(p))) return;
+  }
+  checked_free_general(p);
 }
 
 void* checked_malloc_aligned(HeapImpl* heap, size_t size, size_t alignment) {

@@ -86,6 +86,17 @@ bool canary_intact(const uint8_t* user, uint64_t n, const uint8_t* end) {
   return false;
 }
 
+// A header or canary that did not verify may have been changed by another thread freeing the
+// block since its state was read (a double free racing with this one, which then wrote the
+// size, list link or fill pattern): then that is what is reported. True when it was.
+bool freed_meanwhile(const Page* page, size_t g, const void* p, BlockOp op) {
+  if (g == kNoGranule) return false;
+  BlockState state = block_state(bits_of(page), g);
+  if (state == BlockState::kLive) return false;
+  report_not_live(page, p, op, is_freed(state));
+  return true;
+}
+
 }  // namespace
 
 // Long canaries (up to 12.5% of a block) are compared with memcmp, which is vectorized.
@@ -186,12 +197,16 @@ BlockInfo block_retire(Page* page, void* p, BlockOp op) {
         report_not_live(page, p, op, false);
         return none;
       }
+      if (freed_meanwhile(page, g, p, op)) return none;
       report_block_error("buffer underflow", user,
                          n <= (uint64_t)(end - user) ? n : kSizeUnknown,
                          "the bytes before it were overwritten");
       return none;
     }
-    if (op != BlockOp::kUsableSize && !canary_intact(user, n, end)) return none;
+    if (op != BlockOp::kUsableSize && !canary_clean(user + usable_of(n), end)) {
+      if (freed_meanwhile(page, g, p, op)) return none;
+      if (!canary_intact(user, n, end)) return none;  // (reports how far the overflow went)
+    }
   }
   if (op != BlockOp::kFree) return BlockInfo{block, (size_t)n, true};
   // Another thread may be freeing it at the same moment: only one sees it live. The block may

@@ -125,7 +125,9 @@ TESSERA_FAST_PATH bool block_prepare_small(Page* page, uint8_t* block, size_t n)
   if constexpr (!kInlineBlockChecks) {
     return block_prepare(page, block, user, n);
   } else {
-    mark_live(segment_of((uintptr_t)block)->block_bits, granule_index(user));
+    // (Whether it had been freed matters only to debug builds' fill check.)
+    set_block_state(segment_of((uintptr_t)block)->block_bits, granule_index(user),
+                    BlockState::kLive);
     if constexpr (kPadding) {
       canary_write(user + usable_of(n), block + page->block_size);
       BlockHeader* h = header_of(user);
