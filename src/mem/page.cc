@@ -162,10 +162,9 @@ void page_collect(Page* page) {
   page->used -= page->local_freed;  // local_free is merged below (or dropped)
   page->frees_uncounted += page->local_freed;
   page->local_freed = 0;
-  if (page->used == 0 && !kSecure) {
+  if (page->used == 0) {
     // Every block is free: forget the lists (their order is whatever the frees left) and
     // carve again in address order, so the next run of mallocs walks memory sequentially.
-    // (Secure builds carve in random order, which a new carving would only pay for again.)
     page->free = nullptr;
     page->local_free = nullptr;
     page->capacity = 0;
