@@ -18,28 +18,31 @@ namespace {
 // predictable from the last one. A thread-local xorshift seeded from the secret: no locks.
 inline constinit thread_local uint64_t t_carve_random = 0;
 
-[[maybe_unused]] uint32_t carve_random() {
-  uint64_t x = t_carve_random;
-  if (x == 0) x = mix64(g_secret.key ^ (uintptr_t)&t_carve_random) | 1;
+[[maybe_unused]] uint64_t xorshift64(uint64_t x) {
   x ^= x << 13;
   x ^= x >> 7;
   x ^= x << 17;
-  t_carve_random = x;
-  return (uint32_t)(x >> 32);
+  return x;
 }
 
 // Links `count` blocks from `first` onto page->free in a random order.
 [[maybe_unused]] void carve_shuffled(Page* page, uint8_t* first, size_t count) {
   constexpr size_t kMaxBatch = kExtendBytes / 16;
   uint16_t order[kMaxBatch];
-  for (size_t i = 0; i < count; i++) order[i] = (uint16_t)i;
-  for (size_t i = count - 1; i > 0; i--) {
-    // An index in [0, i] from 32 random bits by multiply-shift, not by a division.
-    size_t j = (size_t)(((uint64_t)carve_random() * (i + 1)) >> 32);
-    uint16_t t = order[i];
+  uint64_t x = t_carve_random;
+  if (x == 0) x = mix64(g_secret.key ^ (uintptr_t)&t_carve_random) | 1;
+  // Inside-out Fisher-Yates: after step i, order[0..i] is a uniformly random permutation.
+  // Each 64-bit draw gives two 32-bit halves; an index in [0, i] comes from one by
+  // multiply-shift, not by a division.
+  order[0] = 0;
+  for (size_t i = 1; i < count; i++) {
+    if (i & 1) x = xorshift64(x);
+    uint32_t r = (i & 1) ? (uint32_t)(x >> 32) : (uint32_t)x;
+    size_t j = (size_t)(((uint64_t)r * (i + 1)) >> 32);
     order[i] = order[j];
-    order[j] = t;
+    order[j] = (uint16_t)i;
   }
+  t_carve_random = x;
   Block* next = page->free;
   for (size_t i = 0; i < count; i++) {
     auto* block = (Block*)(first + (size_t)order[i] * page->block_size);

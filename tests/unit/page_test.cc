@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -66,6 +67,30 @@ TEST_P(PageTest, ExtendCarvesDistinctAlignedBlocksInOrder) {
     }
     prev = p;
   }
+}
+
+// Secure builds: a batch is every one of its blocks once, in an order that is neither address
+// order nor the same from one carving to the next.
+TEST_P(PageTest, SecureCarvesEachBatchInANewRandomOrder) {
+  if (!kSecure) GTEST_SKIP() << "release builds carve in address order";
+  auto carve_order = [&](Page* page) {
+    page_extend(page);
+    std::vector<size_t> order;
+    for (Block* b = page->free; b != nullptr; b = next_of(page, b)) {
+      order.push_back((size_t)((uint8_t*)b - page->start) / GetParam());
+    }
+    return order;
+  };
+  std::vector<size_t> first = carve_order(page_);
+  if (first.size() < 8) GTEST_SKIP() << "batches of " << first.size() << " blocks";
+  std::vector<size_t> sorted = first;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 0; i < sorted.size(); i++) ASSERT_EQ(sorted[i], i);  // each block once
+  EXPECT_NE(first, sorted);  // 1 in count! to fail by chance
+  Page other{};
+  page_init(&other, nullptr, size_class_of(GetParam()), GetParam(), buffer_.data(),
+            page_slices_for(GetParam()) * kSliceSize);
+  EXPECT_NE(carve_order(&other), first);
 }
 
 TEST_P(PageTest, FillingThePageHandsOutEveryBlockOnce) {
