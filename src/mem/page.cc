@@ -112,7 +112,7 @@ namespace {
 // raced with the owner's plain-store free (mem/block_bits.h): the block is on the owner's own
 // lists too, or already handed out again, so it is reported and its remote link, which the
 // program may have written since, is not followed.
-bool take_remote_block(Page* page, Block* block) {
+[[maybe_unused]] bool take_remote_block(Page* page, Block* block) {
   BlockBits& bits = segment_of_page(page)->block_bits;
   size_t g = granule_index((uint8_t*)block + kHeaderBytes);
   BlockState state = block_state(bits, g);
