@@ -53,7 +53,9 @@ enum class BlockState : uint8_t {
   kRemoteAligned = 4
 };
 
-inline bool is_freed(BlockState s) { return s == BlockState::kFreed || s == BlockState::kRemoteFreed; }
+inline bool is_freed(BlockState s) {
+  return s == BlockState::kFreed || s == BlockState::kRemoteFreed;
+}
 
 // The granule index of p in its segment (p inside the segment's first kSegmentSize bytes).
 inline size_t granule_index(const void* p) {
@@ -82,8 +84,8 @@ void set_block_state(Bits& bits, size_t i, BlockState to) {
 }
 
 // Granule i is being freed: if it is live it becomes `to` (kRemoteFreed, or kNever where a
-// freed state could go stale, see secure/block_check.cc). Returns the state it had, so that of two
-// threads freeing one block at once exactly one sees kLive.
+// freed state could go stale, see secure/block_check.cc). Returns the state it had, so that
+// of two threads freeing one block at once exactly one sees kLive.
 template <typename Bits>
 BlockState mark_freed(Bits& bits, size_t i, BlockState to) {
   uint8_t old = (uint8_t)BlockState::kLive;
