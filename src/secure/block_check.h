@@ -16,9 +16,10 @@
 // intact when the block is reused.
 //
 // malloc and free of a small block at its usual place (block + 16) take the inlined
-// block_prepare_small and block_retire_free below; everything else (aligned, large and huge
-// blocks, any error, debug builds' fill patterns) goes through the out-of-line block_prepare and
-// block_retire, which check from scratch and report.
+// block_prepare_small and block_verify_small below (api/checked_alloc.cc then marks the block
+// freed and pushes it, as api/fast_path.h's free_to_page does); everything else (aligned,
+// large and huge blocks, any error, debug builds' fill patterns) goes through the out-of-line
+// block_prepare and block_retire, which check from scratch and report.
 #pragma once
 #include <bit>
 #include <cstddef>
