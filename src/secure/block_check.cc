@@ -99,8 +99,14 @@ bool freed_meanwhile(const Page* page, size_t g, const void* p, BlockOp op) {
 
 }  // namespace
 
+void canary_write(uint8_t* from, uint8_t* end) {
+  if ((size_t)(end - from) <= kCanaryInlineMax) return canary_write_short(from, end);
+  track::fill(from, kCanaryByte, (size_t)(end - from));
+}
+
 // Long canaries (up to 12.5% of a block) are compared with memcmp, which is vectorized.
-bool canary_clean_long(const uint8_t* from, const uint8_t* end) {
+bool canary_clean(const uint8_t* from, const uint8_t* end) {
+  if ((size_t)(end - from) <= kCanaryInlineMax) return canary_clean_short(from, end);
   static constexpr size_t kChunk = 256;
   struct Chunk {
     uint8_t bytes[kChunk];

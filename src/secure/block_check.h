@@ -79,58 +79,72 @@ TESSERA_FAST_PATH BlockHeader* header_of(const void* user) {
 TESSERA_FAST_PATH uint64_t header_check(const void* user, uint64_t n) {
   return (g_secret.key ^ (uintptr_t)user ^ (n * 0x9e3779b97f4a7c15u)) * 0xbf58476d1ce4e5b9u;
 }
-inline constexpr uint64_t kCanaryWord = 0x0101010101010101u * kCanaryByte;
-// Canaries longer than this are written and checked byte-wise (memset, a loop): rare, as size
-// classes are at most 12.5% apart.
-inline constexpr size_t kCanaryWordsMax = 64;
+// The canary is written and checked 16 bytes at a time: a GCC/Clang vector type (SSE2 on
+// x86-64, NEON on arm64), so the common canary of a few bytes to a few dozen takes one to four
+// vector operations. The last chunk, [end - 16, end), may begin below a short canary, in the
+// user bytes or the header (which holds 16 in padding builds): writing there is harmless on a
+// fresh block (its user bytes hold nothing yet, its header is written afterwards), and reading
+// masks those bytes off.
+typedef uint8_t CanaryChunk __attribute__((vector_size(16)));
+inline constexpr size_t kChunkBytes = sizeof(CanaryChunk);
+inline constexpr CanaryChunk kCanaryChunk = {
+    kCanaryByte, kCanaryByte, kCanaryByte, kCanaryByte, kCanaryByte, kCanaryByte,
+    kCanaryByte, kCanaryByte, kCanaryByte, kCanaryByte, kCanaryByte, kCanaryByte,
+    kCanaryByte, kCanaryByte, kCanaryByte, kCanaryByte};
+// Canaries longer than this are left to canary_write and canary_clean, out of line (memset,
+// memcmp): rare, as size classes are at most 12.5% apart (128 bytes at 1 KiB).
+inline constexpr size_t kCanaryInlineMax = 128;
 
-// Writes the canary over [from, end) (end - from >= 1) with word stores. May write canary bytes
-// below `from` too, down to end - 8: a fresh block's user bytes, which hold nothing yet, or its
-// header, which is written afterwards.
-TESSERA_FAST_PATH void canary_write(uint8_t* from, uint8_t* end) {
-  if (TESSERA_UNLIKELY((size_t)(end - from) > kCanaryWordsMax)) {
-    track::fill(from, kCanaryByte, (size_t)(end - from));
-    return;
-  }
-  memcpy(end - 8, &kCanaryWord, 8);
-  for (; end - from > 8; from += 8) memcpy(from, &kCanaryWord, 8);
+TESSERA_FAST_PATH CanaryChunk chunk_load(const uint8_t* at) {
+  CanaryChunk c;
+  memcpy(&c, at, kChunkBytes);
+  return c;
 }
 
-bool canary_clean_long(const uint8_t* from, const uint8_t* end);  // end - from > kCanaryWordsMax
+// Writes the canary over [from, end), 1 to kCanaryInlineMax bytes (see above).
+TESSERA_FAST_PATH void canary_write_short(uint8_t* from, uint8_t* end) {
+  memcpy(end - kChunkBytes, &kCanaryChunk, kChunkBytes);
+  for (; from < end - kChunkBytes; from += kChunkBytes) {
+    // (Hides the loop from the compiler, which would turn it into a call to memset.)
+    asm("" : "+r"(from));
+    memcpy(from, &kCanaryChunk, kChunkBytes);
+  }
+}
 
-// Whether the canary over [from, end) (end - from >= 1) is intact. Reads whole words; the last
-// one, at end - 8, may begin inside the user bytes, which are masked off.
-TESSERA_FAST_PATH bool canary_clean(const uint8_t* from, const uint8_t* end) {
+// kChunkMask + k is a chunk whose last k bytes are kept, its first 16 - k masked off.
+inline constexpr uint8_t kChunkMask[2 * kChunkBytes] = {
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+
+// Whether the canary over [from, end), 1 to kCanaryInlineMax bytes, is intact (see above).
+TESSERA_FAST_PATH bool canary_clean_short(const uint8_t* from, const uint8_t* end) {
   size_t gap = (size_t)(end - from);
-  if (TESSERA_UNLIKELY(gap > kCanaryWordsMax)) return canary_clean_long(from, end);
-  uint64_t w;
-  memcpy(&w, end - 8, 8);
-  uint64_t diff = w ^ kCanaryWord;
-  if (gap < 8) {
-    // Keep the last `gap` bytes of the word only.
-    unsigned drop = (unsigned)(8 - gap) * 8;
-    diff = std::endian::native == std::endian::little ? diff >> drop : diff << drop;
-  } else {
-    for (; end - from > 8; from += 8) {
-      memcpy(&w, from, 8);
-      diff |= w ^ kCanaryWord;
-    }
-  }
-  return diff == 0;
+  size_t kept = gap < kChunkBytes ? gap : kChunkBytes;
+  CanaryChunk diff = (chunk_load(end - kChunkBytes) ^ kCanaryChunk) & chunk_load(kChunkMask + kept);
+  for (; from < end - kChunkBytes; from += kChunkBytes) diff |= chunk_load(from) ^ kCanaryChunk;
+  uint64_t halves[2];
+  memcpy(halves, &diff, sizeof(halves));
+  return (halves[0] | halves[1]) == 0;
 }
+
+// The same for a canary of any length (end - from >= 1).
+void canary_write(uint8_t* from, uint8_t* end);
+bool canary_clean(const uint8_t* from, const uint8_t* end);
 
 // block_prepare(page, block, block + kHeaderBytes, n) for a block of a small page, which the
 // calling thread's heap just took off page's free list.
 TESSERA_FAST_PATH bool block_prepare_small(Page* page, uint8_t* block, size_t n) {
   uint8_t* user = block + kHeaderBytes;
-  if constexpr (!kInlineBlockChecks) {
+  uint8_t* end = block + page->block_size;
+  bool long_canary = kPadding && (size_t)(end - user) - usable_of(n) > kCanaryInlineMax;
+  if (!kInlineBlockChecks || TESSERA_UNLIKELY(long_canary)) {
     return block_prepare(page, block, user, n);
   } else {
     // (Whether it had been freed matters only to debug builds' fill check.)
     set_block_state(segment_of((uintptr_t)block)->block_bits, granule_index(user),
                     BlockState::kLive);
     if constexpr (kPadding) {
-      canary_write(user + usable_of(n), block + page->block_size);
+      canary_write_short(user + usable_of(n), end);
       BlockHeader* h = header_of(user);
       h->size = n;
       h->check = header_check(user, n);
@@ -153,13 +167,15 @@ TESSERA_FAST_PATH uint64_t block_verify_small(const Page* page, const void* p) {
   if (TESSERA_UNLIKELY(offset > UINT32_MAX || !is_divisible((uint32_t)offset, page->magic))) {
     return kNotLive;
   }
-  uint64_t n = (uint64_t)(end - user);
+  uint64_t room = (uint64_t)(end - user);
+  uint64_t n = room;
   if constexpr (kPadding) {
     // n < room: at least one canary byte, as malloc left.
     const BlockHeader* h = header_of(user);
     n = h->size;
-    if (TESSERA_UNLIKELY(n >= (uint64_t)(end - user) || h->check != header_check(user, n) ||
-                         !canary_clean(user + usable_of(n), end))) {
+    if (TESSERA_UNLIKELY(n >= room || h->check != header_check(user, n) ||
+                         room - usable_of(n) > kCanaryInlineMax ||
+                         !canary_clean_short(user + usable_of(n), end))) {
       return kNotLive;
     }
   }
