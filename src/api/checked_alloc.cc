@@ -113,20 +113,16 @@ TESSERA_FAST_PATH bool free_small_checked(void* p) {
   if (TESSERA_UNLIKELY(n == kNotLive)) return false;
   auto* block = (Block*)((uint8_t*)p - kHeaderBytes);
   size_t g = granule_index(p);
-  uintptr_t key = page->free_key.load(std::memory_order_relaxed);
-  uintptr_t mine = (uintptr_t)t_heap;
-  if (TESSERA_LIKELY(key == mine)) {
+  Freer freer = freer_of(page);
+  if (TESSERA_LIKELY(freer == Freer::kOwner)) {
     if (TESSERA_UNLIKELY(block_state(segment->block_bits, g) != BlockState::kLive)) return false;
     set_block_state(segment->block_bits, g, BlockState::kFreed);
     keep_freed_size(p, n);
     hand_back(page, p, (uint8_t*)block, n);
-    block_set_next(page, block, page->local_free);
-    page->local_free = block;
-    page->local_freed++;
+    push_local_free(page, block);
     return true;
   }
-  // Owned by another live heap (keys of no owner are 0 or kNoOwnerKey).
-  if (key <= kNoOwnerKey || (key & ~kSlowFreeBit) == mine) return false;
+  if (freer == Freer::kSlow) return false;
   if (TESSERA_UNLIKELY(mark_freed(segment->block_bits, g, BlockState::kRemoteFreed) !=
                        BlockState::kLive)) {
     return false;  // (nothing changed: block_retire reports it)

@@ -73,6 +73,26 @@ TESSERA_FAST_PATH void* heap_malloc_unchecked(HeapImpl* heap, size_t size) {
   return malloc_slow(size, heap);
 }
 
+// Who may free a block of page on the fast path: the page's owner thread (onto its local_free
+// list), another thread while the owner heap is live (onto the page's remote list), or nobody
+// (keys of no owner are 0 or kNoOwnerKey; kSlowFreeBit sends the owner's frees to the slow
+// path).
+enum class Freer { kOwner, kRemote, kSlow };
+TESSERA_FAST_PATH Freer freer_of(const Page* page) {
+  uintptr_t key = page->free_key.load(std::memory_order_relaxed);
+  uintptr_t mine = (uintptr_t)t_heap;
+  if (TESSERA_LIKELY(key == mine)) return Freer::kOwner;
+  if (key > kNoOwnerKey && (key & ~kSlowFreeBit) != mine) return Freer::kRemote;
+  return Freer::kSlow;
+}
+
+// The owner thread's free: a push onto the page's local_free list.
+TESSERA_FAST_PATH void push_local_free(Page* page, Block* block) {
+  block_set_next(page, block, page->local_free);
+  page->local_free = block;
+  page->local_freed++;
+}
+
 // free's fast path: the owner thread pushes the block on its page's local_free list; another
 // thread pushes a plain block start onto the page's remote list. Everything else (large and
 // huge blocks of this thread, full pages, aligned or invalid pointers) takes the slow path.
@@ -80,21 +100,10 @@ TESSERA_FAST_PATH void* heap_malloc_unchecked(HeapImpl* heap, size_t size) {
 // (checked builds find it first).
 TESSERA_FAST_PATH void free_to_page(Page* page, void* p) {
   uintptr_t a = (uintptr_t)p;
-  uintptr_t key = page->free_key.load(std::memory_order_relaxed);
-  uintptr_t mine = (uintptr_t)t_heap;
+  Freer freer = freer_of(page);
   if (TESSERA_LIKELY(is_divisible((uint32_t)(a - (uintptr_t)page->start), page->magic))) {
-    if (TESSERA_LIKELY(key == mine)) {
-      auto* block = (Block*)p;
-      block_set_next(page, block, page->local_free);
-      page->local_free = block;
-      page->local_freed++;
-      return;
-    }
-    // Owned by another live heap (keys of no owner are 0 or kNoOwnerKey).
-    if (key > kNoOwnerKey && (key & ~kSlowFreeBit) != mine) {
-      free_remote(page, (Block*)p);
-      return;
-    }
+    if (TESSERA_LIKELY(freer == Freer::kOwner)) return push_local_free(page, (Block*)p);
+    if (freer == Freer::kRemote) return free_remote(page, (Block*)p);
   }
   free_page_slow(page, p);
 }

@@ -81,7 +81,7 @@ TESSERA_FAST_PATH uint64_t header_check(const void* user, uint64_t n) {
 }
 // The canary is written and checked 16 bytes at a time: a GCC/Clang vector type (SSE2 on
 // x86-64, NEON on arm64), so the common canary of a few bytes to a few dozen takes one to four
-// vector operations. The last chunk, [end - 16, end), may begin below a short canary, in the
+// vector operations, with no call. The last chunk, [end - 16, end), may begin below a short canary, in the
 // user bytes or the header (which holds 16 in padding builds): writing there is harmless on a
 // fresh block (its user bytes hold nothing yet, its header is written afterwards), and reading
 // masks those bytes off.
@@ -92,8 +92,10 @@ inline constexpr CanaryChunk kCanaryChunk = {
     kCanaryByte, kCanaryByte, kCanaryByte, kCanaryByte, kCanaryByte, kCanaryByte,
     kCanaryByte, kCanaryByte, kCanaryByte, kCanaryByte};
 // Canaries longer than this are left to canary_write and canary_clean, out of line (memset,
-// memcmp): rare, as size classes are at most 12.5% apart (128 bytes at 1 KiB).
-inline constexpr size_t kCanaryInlineMax = 128;
+// memcmp): size classes are at most 12.5% apart, so only blocks over 8 KiB have them. (The
+// inlined fast paths send those to the general ones: calling out of them would cost every
+// malloc and free a stack frame.)
+inline constexpr size_t kCanaryInlineMax = 1024;
 
 TESSERA_FAST_PATH CanaryChunk chunk_load(const uint8_t* at) {
   CanaryChunk c;
