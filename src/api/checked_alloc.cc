@@ -80,8 +80,9 @@ TESSERA_NOINLINE void* checked_malloc_general(HeapImpl* heap, size_t size) {
     bool ok;
     {
       track::Quiet quiet;  // the header and canary are no-access to memcheck
-      ok = page != nullptr ? block_prepare_small(page, block, size)
-                           : block_prepare(page = page_of(block), block, block + kHeaderBytes, size);
+      if (page == nullptr) page = page_of(block);  // (the slow path: any kind of block)
+      ok = page->kind == SpanKind::kSmall ? block_prepare_small(page, block, size)
+                                          : block_prepare(page, block, block + kHeaderBytes, size);
     }
     if (ok) return hand_out(page, block, block + kHeaderBytes, size);
   }

@@ -24,7 +24,9 @@ size_t granule_of(const Page* page, const void* p) {
 
 BlockBits& bits_of(const Page* page) { return segment_of_page(page)->block_bits; }
 
-uint8_t* block_end(const Page* page, const uint8_t* block) { return (uint8_t*)block + page->block_size; }
+uint8_t* block_end(const Page* page, const uint8_t* block) {
+  return (uint8_t*)block + page->block_size;
+}
 
 // First byte in [from, to) that is not `value`, or `to`. Eight bytes at a time: the canary
 // is checked on every free.

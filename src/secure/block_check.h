@@ -81,10 +81,10 @@ TESSERA_FAST_PATH uint64_t header_check(const void* user, uint64_t n) {
 }
 // The canary is written and checked 16 bytes at a time: a GCC/Clang vector type (SSE2 on
 // x86-64, NEON on arm64), so the common canary of a few bytes to a few dozen takes one to four
-// vector operations, with no call. The last chunk, [end - 16, end), may begin below a short canary, in the
-// user bytes or the header (which holds 16 in padding builds): writing there is harmless on a
-// fresh block (its user bytes hold nothing yet, its header is written afterwards), and reading
-// masks those bytes off.
+// vector operations and no call. The last chunk, [end - 16, end), may begin below a short
+// canary, in the user bytes or the header (which holds 16 in padding builds): writing there is
+// harmless on a fresh block (its user bytes hold nothing yet, its header is written
+// afterwards), and reading masks those bytes off.
 typedef uint8_t CanaryChunk __attribute__((vector_size(16)));
 inline constexpr size_t kChunkBytes = sizeof(CanaryChunk);
 inline constexpr CanaryChunk kCanaryChunk = {
