@@ -97,6 +97,10 @@ inline constexpr CanaryChunk kCanaryChunk = {
 // malloc and free a stack frame.)
 inline constexpr size_t kCanaryInlineMax = 1024;
 
+// Write and check a canary of any length (end - from >= 1); out of line.
+void canary_write(uint8_t* from, uint8_t* end);
+bool canary_clean(const uint8_t* from, const uint8_t* end);
+
 TESSERA_FAST_PATH CanaryChunk chunk_load(const uint8_t* at) {
   CanaryChunk c;
   memcpy(&c, at, kChunkBytes);
@@ -120,14 +124,7 @@ inline constexpr uint8_t kChunkMask[2 * kChunkBytes] = {
 
 // Whether the canary over [from, end), 1 to kCanaryInlineMax bytes, is intact (see above).
 TESSERA_FAST_PATH bool canary_clean_short(const uint8_t* from, const uint8_t* end) {
-  if constexpr (kValgrind) {
-    // Memcheck does not see that the mask clears the user bytes, which may be undefined, and
-    // would report the result as depending on them: compare only the canary's own bytes.
-    for (; from < end; from++) {
-      if (*from != kCanaryByte) return false;
-    }
-    return true;
-  }
+  if constexpr (kTrack) return canary_clean(from, end);  // (byte-exact there, see it)
   size_t gap = (size_t)(end - from);
   size_t kept = gap < kChunkBytes ? gap : kChunkBytes;
   CanaryChunk diff = (chunk_load(end - kChunkBytes) ^ kCanaryChunk) & chunk_load(kChunkMask + kept);
@@ -136,10 +133,6 @@ TESSERA_FAST_PATH bool canary_clean_short(const uint8_t* from, const uint8_t* en
   memcpy(halves, &diff, sizeof(halves));
   return (halves[0] | halves[1]) == 0;
 }
-
-// The same for a canary of any length (end - from >= 1).
-void canary_write(uint8_t* from, uint8_t* end);
-bool canary_clean(const uint8_t* from, const uint8_t* end);
 
 // block_prepare(page, block, block + kHeaderBytes, n) for a block of a small page, which the
 // calling thread's heap just took off page's free list.
