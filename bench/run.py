@@ -285,13 +285,15 @@ def thread_groups(data):
     return groups
 
 
-def ratios(data, metric, other):
-    """workload -> tessera / other for a metric, where both have a median."""
-    out = {}
-    for name, by_alloc in data["workloads"].items():
+def ratios(data, metric, other, names):
+    """other / tessera for a metric, over the workloads in names where both have a median (an
+    allocator whose every run failed has none)."""
+    out = []
+    for name in names:
+        by_alloc = data["workloads"].get(name, {})
         t, o = by_alloc.get("tessera", {}).get(metric), by_alloc.get(other, {}).get(metric)
         if t and o:
-            out[name] = t / o
+            out.append(o / t)
     return out
 
 
@@ -322,16 +324,14 @@ def print_tables(data, file=sys.stdout):
                 if a == "tessera":
                     cells.append(f"{'1':>{w}}")
                     continue
-                rs = [data["workloads"][n][a][metric] / data["workloads"][n]["tessera"][metric]
-                      for n in names if a in data["workloads"][n] and "tessera" in data["workloads"][n]]
+                rs = ratios(data, metric, a, names)
                 cells.append(f"{geomean(rs):>{w}.2f}" if rs else f"{'-':>{w}}")
             p(f"{'geomean, ' + str(threads) + ' thread(s)':<24}" + "".join(cells))
         groups = [("geomean, all", list(data["workloads"]))]
         for label, names in groups:
             cells = []
             for a in allocs:
-                rs = [data["workloads"][n][a][metric] / data["workloads"][n]["tessera"][metric]
-                      for n in names if a in data["workloads"][n] and "tessera" in data["workloads"][n]]
+                rs = ratios(data, metric, a, names)
                 cells.append(f"{geomean(rs):>{w}.3f}" if rs else f"{'-':>{w}}")
             p(f"{label:<24}" + "".join(cells))
     frag = {n: w for n, w in data["workloads"].items() if any("rss_per_live_byte" in s for s in w.values())}

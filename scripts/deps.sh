@@ -23,10 +23,11 @@ case "$1" in
               redis-server redis-tools) ;;
   # valgrind: the callgrind instruction counts. libmimalloc-dev: mimalloc for the
   # microbenchmarks. The peers the suite preloads (bench/run.py), matplotlib for its charts,
-  # and the real programs it times (redis-benchmark is in redis-tools).
+  # and the real programs it times (redis-benchmark is in redis-tools; python3's workload runs
+  # tests from Debian's libpython3.11-testsuite).
   bench) pkgs=("${common[@]}" libbenchmark-dev libmimalloc-dev valgrind
                libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4 libtbbmalloc2 python3-matplotlib
-               sqlite3 redis-server redis-tools) ;;
+               sqlite3 redis-server redis-tools libpython3.11-testsuite) ;;
   *) usage ;;
 esac
 

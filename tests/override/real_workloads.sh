@@ -26,7 +26,7 @@ case "$program" in
     py=/usr/bin/python3
     [ -x "$py" ] || { need python3; py=$(command -v python3); }
     run_step python-threads "$py" "$real_workloads_dir/python_workload.py"
-    if "$py" -c 'import test.support, test.libregrtest' 2>/dev/null; then
+    if "$py" -c 'import test.libregrtest, test.test_list, test.test_json' 2>/dev/null; then
       # -j0: one worker process per CPU, each preloaded as well. The summary is compared
       # without its timings.
       pytests() {
