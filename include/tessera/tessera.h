@@ -281,13 +281,14 @@ TESSERA_EXPORT void ts_register_error(ts_output_fun* out, void* arg) TESSERA_NOE
 /* ---- Statistics ------------------------------------------------------------------------------
  * Process-wide figures, summed over every thread's heap (exited threads included). Counts of
  * another thread are as of its last pass through its slow path; the calling thread's are
- * exact (its pending frees are collected first). Bins: one per size class in increasing block
- * size, then large blocks (128 KiB < size <= 16 MiB), then huge blocks (own mapping). Blocks are
- * counted as tessera takes them: in the checked libraries (-secure, -debug) a block for n bytes
- * also holds a 16-byte header and a canary, so malloc(n) counts in the bin of n + 17 bytes or
- * more, and bytes in use include those. */
-#define TESSERA_STATS_VERSION 1
-#define TESSERA_STATS_BINS 90
+ * exact (its pending frees are collected first). Bins (bin_count of them): one per size class
+ * in increasing block size, then large blocks (128 KiB < size <= 16 MiB), then huge blocks (own
+ * mapping). Blocks are counted as tessera takes them: in the checked libraries (-secure, -debug)
+ * a block for n bytes also holds a 16-byte header and a canary, so malloc(n) counts in the bin
+ * of n + 17 bytes or more, and bytes in use include those; their size classes are finer (every
+ * 16 bytes up to 1 KiB), so they fill more bins than the release library. */
+#define TESSERA_STATS_VERSION 2
+#define TESSERA_STATS_BINS 122 /* room for the most bins any library fills */
 
 typedef struct ts_stats_bin_s {
   size_t block_size;      /* the size class's block size; 0 for the large and huge bins */
@@ -311,7 +312,7 @@ typedef struct ts_stats_s {
   uint64_t purged_bytes;  /* given back to the OS (purged or unmapped) since start or reset */
   uint64_t purged_pages;  /* the same in OS pages */
   ts_stats_bin_t total;   /* the sum of the bins (block_size 0) */
-  size_t bin_count;       /* TESSERA_STATS_BINS */
+  size_t bin_count;       /* bins this library fills, at most TESSERA_STATS_BINS */
   ts_stats_bin_t bins[TESSERA_STATS_BINS];
 } ts_stats_t;
 

@@ -1,8 +1,14 @@
 // config/size_classes.h — the size-class table, generated at compile time.
 //
-// Classes are multiples of 16 up to 128 bytes, then eight classes per doubling (spacing at
+// Classes are multiples of 16 up to kFineClassMax, then eight classes per doubling (spacing at
 // most 12.5%, still multiples of 16) up to kMediumBlockMax. Class 0 means "no class"
 // (large and huge blocks). A size maps to the smallest class whose block fits it.
+//
+// kFineClassMax is 128 bytes, or 1 KiB in padding builds (config/build_mode.h): there a
+// block's slack past the requested size is a canary that every malloc writes and every free
+// checks, and 16-byte steps keep it to one 16-byte chunk for requests up to 1007 bytes, where
+// 12.5% steps leave up to 128 bytes (larson, secure build: 0.27 -> 0.19 s; release 0.13 s).
+// Release builds keep the coarser steps: fewer classes, fewer partly used pages.
 #pragma once
 #include <array>
 #include <cstddef>
@@ -10,23 +16,28 @@
 
 #include "base/bits.h"
 #include "base/macros.h"
+#include "config/build_mode.h"
 #include "config/tuning.h"
 
 namespace tessera {
 
+inline constexpr unsigned kFineClassShift = kPadding ? 10 : 7;
+inline constexpr size_t kFineClassMax = size_t{1} << kFineClassShift;
+inline constexpr unsigned kFineClasses = (unsigned)(kFineClassMax / 16);
+
 // Class index for 0 < size <= kMediumBlockMax (size 0 is served as size 1).
 constexpr unsigned size_class_of(size_t size) {
-  if (size <= 128) return (unsigned)((size + 15) >> 4) + (size == 0 ? 1 : 0);
+  if (size <= kFineClassMax) return (unsigned)((size + 15) >> 4) + (size == 0 ? 1 : 0);
   size_t s = size - 1;
-  unsigned b = floor_log2(s);                       // 2^b <= s < 2^(b+1), b >= 7
-  return 9 + (b - 7) * 8 + (unsigned)((s >> (b - 3)) & 7);
+  unsigned b = floor_log2(s);  // 2^b <= s < 2^(b+1), b >= kFineClassShift
+  return kFineClasses + 1 + (b - kFineClassShift) * 8 + (unsigned)((s >> (b - 3)) & 7);
 }
 
 // Block size of class c (c >= 1).
 constexpr size_t size_class_block(unsigned c) {
-  if (c <= 8) return (size_t)c * 16;
-  unsigned k = (c - 9) / 8, j = (c - 9) % 8;
-  size_t base = (size_t)128 << k;
+  if (c <= kFineClasses) return (size_t)c * 16;
+  unsigned k = (c - kFineClasses - 1) / 8, j = (c - kFineClasses - 1) % 8;
+  size_t base = kFineClassMax << k;
   return base + (j + 1) * (base / 8);
 }
 

@@ -17,14 +17,15 @@ namespace {
 inline constexpr size_t kSmallBins = kClassCount - 1;
 inline constexpr size_t kLargeBin = kSmallBins;
 inline constexpr size_t kHugeBin = kSmallBins + 1;
-static_assert(TESSERA_STATS_BINS == kSmallBins + 2, "update TESSERA_STATS_BINS in tessera.h");
+static_assert(TESSERA_STATS_BINS >= kSmallBins + 2, "update TESSERA_STATS_BINS in tessera.h");
+inline constexpr size_t kBins = kSmallBins + 2;
 
 // Cumulative counts since the process started.
 struct RawBin {
   uint64_t allocated, freed_local, freed_remote, bytes_allocated, bytes_freed;
 };
 struct RawCounts {
-  RawBin bins[TESSERA_STATS_BINS];
+  RawBin bins[kBins];
   uint64_t purged;
 };
 
@@ -90,8 +91,8 @@ void stats_snapshot(ts_stats_t* s) {
   if (s->resident_peak < s->resident) s->resident_peak = s->resident;
   s->purged_bytes = minus(raw.purged, base.purged);
   s->purged_pages = s->purged_bytes / os::page_size();
-  s->bin_count = TESSERA_STATS_BINS;
-  for (size_t i = 0; i < TESSERA_STATS_BINS; i++) {
+  s->bin_count = kBins;
+  for (size_t i = 0; i < kBins; i++) {
     const RawBin& r = raw.bins[i];
     ts_stats_bin_t& b = s->bins[i];
     b.block_size = i < kSmallBins ? kSizeClasses.block_size[i + 1] : 0;

