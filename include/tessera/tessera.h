@@ -288,7 +288,7 @@ TESSERA_EXPORT void ts_register_error(ts_output_fun* out, void* arg) TESSERA_NOE
  * of n + 17 bytes or more, and bytes in use include those; their size classes are finer (every
  * 16 bytes up to 1 KiB), so they fill more bins than the release library. */
 #define TESSERA_STATS_VERSION 2
-#define TESSERA_STATS_BINS 122 /* room for the most bins any library fills */
+#define TESSERA_STATS_BINS 123 /* room for the most bins any library fills */
 
 typedef struct ts_stats_bin_s {
   size_t block_size;      /* the size class's block size; 0 for the large and huge bins */

@@ -24,13 +24,28 @@ TEST(SizeClass, MultiplesOf16UpToTheFineLimit) {
 }
 
 // Padding builds take a block for n + 17 bytes (16-byte header, at least one canary byte) and
-// fill the rest with the canary: up to 1007 bytes it must fit one 16-byte chunk.
+// fill the rest with the canary.
+size_t padded_canary(size_t n) { return kSizeClasses.block_size[size_class_of(n + 17)] - 16 - n; }
+
+// Up to 1007 bytes the canary fits one 16-byte chunk.
 TEST(SizeClass, PaddingBuildsKeepCanariesWithinOneChunk) {
   if (!kPadding) GTEST_SKIP() << "release classes are 12.5% apart from 128 bytes";
   for (size_t n = 1; n + 17 <= 1024; n++) {
-    size_t canary = kSizeClasses.block_size[size_class_of(n + 17)] - 16 - n;
-    ASSERT_GE(canary, 1u) << "size " << n;
-    ASSERT_LE(canary, 16u) << "size " << n;
+    ASSERT_GE(padded_canary(n), 1u) << "size " << n;
+    ASSERT_LE(padded_canary(n), 16u) << "size " << n;
+  }
+}
+
+// Up to 8 KiB a request of a release class's size (1024, 1152, ..., 4096, 8192) gets a canary of
+// 16 bytes, and no request gets more than its release slack plus 31 bytes.
+TEST(SizeClass, PaddingBuildsGiveReleaseSizesShortCanaries) {
+  if (!kPadding) GTEST_SKIP() << "only padding builds have canaries";
+  for (size_t b = 1024; b <= 8192; b *= 2)
+    for (size_t n = b; n <= 2 * b && n <= 8192; n += b / 8) EXPECT_EQ(padded_canary(n), 16u) << n;
+  for (size_t n = 1008; n <= 8192; n++) {
+    size_t step = (size_t{1} << floor_log2(n - 1)) / 8;  // release classes, 12.5% apart
+    size_t release_class = n <= 1024 ? 1024 : ((n - 1) | (step - 1)) + 1;
+    ASSERT_LE(padded_canary(n), release_class - n + 31) << "size " << n;
   }
 }
 
