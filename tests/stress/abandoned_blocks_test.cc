@@ -62,13 +62,13 @@ TEST(StressAbandonedBlocks, FreedByOtherThreadsAfterOwnersExit) {
       }
     }
     round_bytes = std::max(round_bytes, allocated);
-    if (round + 1 == kWarmupRounds) committed_after_warmup = process_info().committed;
+    if (round + 1 == kWarmupRounds) committed_after_warmup = committed_after_purge();
   }
   EXPECT_EQ(corruption_count(), 0u);
 
   // Memory of exited threads that is never reused would add about half a round per round (the
   // owners' half), several rounds' worth by the end; a steady state stays within one round.
-  EXPECT_LE(process_info().committed, committed_after_warmup + round_bytes)
+  EXPECT_LE(committed_after_purge(), committed_after_warmup + round_bytes)
       << kRounds - kWarmupRounds << " rounds of about " << round_bytes << " bytes after warm-up";
 }
 

@@ -33,6 +33,14 @@ inline ts_process_info_t process_info() {
   return info;
 }
 
+// What tessera holds committed once every free byte went back to the OS (ts_collect(true)):
+// without the collection the figure would depend on whether the purge delay had passed, which
+// a loaded or sanitized run decides, not tessera.
+inline size_t committed_after_purge() {
+  ts_collect(true);
+  return process_info().committed;
+}
+
 // Under a sanitizer the resident set also holds the runtime's shadow of every byte the program
 // touched (1/8 of it for ASan, more for TSan) and its per-thread state, which stay after tessera
 // gave the pages back; tests then rely on tessera's own committed counter only.
