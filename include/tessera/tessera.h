@@ -285,8 +285,9 @@ TESSERA_EXPORT void ts_register_error(ts_output_fun* out, void* arg) TESSERA_NOE
  * in increasing block size, then large blocks (128 KiB < size <= 16 MiB), then huge blocks (own
  * mapping). Blocks are counted as tessera takes them: in the checked libraries (-secure, -debug)
  * a block for n bytes also holds a 16-byte header and a canary, so malloc(n) counts in the bin
- * of n + 17 bytes or more, and bytes in use include those; their size classes are finer (every
- * 16 bytes up to 1 KiB), so they fill more bins than the release library. */
+ * of n + 17 bytes or more, and bytes in use include those; their size classes differ (every
+ * 16 bytes up to 1 KiB, then the release ones plus 32 bytes up to 8 KiB), so they fill more
+ * bins than the release library. */
 #define TESSERA_STATS_VERSION 2
 #define TESSERA_STATS_BINS 123 /* room for the most bins any library fills */
 
