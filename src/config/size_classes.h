@@ -29,7 +29,8 @@ namespace tessera {
 inline constexpr unsigned kFineClassShift = kPadding ? 10 : 7;
 inline constexpr size_t kFineClassMax = size_t{1} << kFineClassShift;
 inline constexpr unsigned kFineClasses = (unsigned)(kFineClassMax / 16);
-inline constexpr size_t kPaddingRoom = kPadding ? 32 : 0;  // header + 1 canary byte, 16-aligned
+// The header and one canary byte, in whole 16-byte steps (32 bytes).
+inline constexpr size_t kPaddingRoom = kPadding ? align_up(kHeaderBytes + 1, 16) : 0;
 inline constexpr size_t kRoomyClassMax = kPadding ? kSmallBlockMax : 0;  // (before adding room)
 inline constexpr unsigned kRoomyExtra = kPadding ? 1 : 0;  // the class kFineClassMax + room
 

@@ -25,7 +25,9 @@ TEST(SizeClass, MultiplesOf16UpToTheFineLimit) {
 
 // Padding builds take a block for n + 17 bytes (16-byte header, at least one canary byte) and
 // fill the rest with the canary.
-size_t padded_canary(size_t n) { return kSizeClasses.block_size[size_class_of(n + 17)] - 16 - n; }
+size_t padded_canary(size_t n) {
+  return kSizeClasses.block_size[size_class_of(n + kHeaderBytes + 1)] - kHeaderBytes - n;
+}
 
 // Up to 1007 bytes the canary fits one 16-byte chunk.
 TEST(SizeClass, PaddingBuildsKeepCanariesWithinOneChunk) {
