@@ -2,7 +2,7 @@
 // malloc and free fast paths. Layer mem/.
 //
 // How: every block a size-class page hands out raises page->used, and every free taken back
-// lowers it: local frees when page_pop swaps local_free in or page_collect merges it (both
+// lowers it: local frees when page_pop swaps local_free in or page_collect counts them (both
 // add them to page->frees_uncounted), remote frees when page_collect takes thread_free
 // (counted at once, counters_remote_frees, which also lowers used_counted). So when the owner
 // folds a page (counters_fold),

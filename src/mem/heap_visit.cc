@@ -20,9 +20,11 @@ bool visit_page_blocks(Page* page, const HeapArea& area, BlockVisitor visit, voi
   uint64_t free_bits[kMaxPageBlocks / 64] = {};
   // (Links are encoded in secure builds; a corrupted one ends the walk after reporting, and the
   // rest of that list counts as in use.)
-  for (Block* b = page->free; b != nullptr; b = block_next(page, b)) {
-    size_t i = (size_t)((uint8_t*)b - page->start) / page->block_size;
-    free_bits[i / 64] |= (uint64_t)1 << (i % 64);
+  for (Block* list : {page->free, page->local_free}) {
+    for (Block* b = list; b != nullptr; b = block_next(page, b)) {
+      size_t i = (size_t)((uint8_t*)b - page->start) / page->block_size;
+      free_bits[i / 64] |= (uint64_t)1 << (i % 64);
+    }
   }
   for (size_t i = 0; i < page->capacity; i++) {
     if ((free_bits[i / 64] >> (i % 64)) & 1) continue;

@@ -5,10 +5,13 @@
 //   owner thread only : free, local_free, local_freed, used, capacity, in_full, queue links
 //   any thread        : thread_free (atomic push), free_key and heap (relaxed reads)
 //
-// Invariant (owner's view, between operations), with local_freed == |local_free|:
+// Invariant (owner's view, between operations), with local_freed <= |local_free|:
 //   in_use() + |free| + |local_free| == capacity <= reserved,   in_use() = used - local_freed
 // where in_use() still counts blocks that other threads pushed onto thread_free but the owner
-// has not collected yet. A page is empty when used == 0 after a collect.
+// has not collected yet. local_freed counts the owner's frees since the last collect; blocks
+// below them on local_free were collected already (taken off used, kept there while free was
+// not empty). A page is empty when used == 0 after a collect; after a collect, local_free is
+// empty whenever free is.
 //
 // thread_free packs a block pointer with kNotifyBit: set while the page sits on its heap's
 // full list, so that the first remote free tells the owner (HeapImpl::remote_pending) to look.
@@ -51,7 +54,7 @@ struct alignas(64) Page {
   std::atomic<uintptr_t> thread_free;
   std::atomic<HeapImpl*> heap;
   Block* local_free;          // pushed by the owner's free
-  uint32_t local_freed;       // |local_free| (owner only)
+  uint32_t local_freed;       // frees on local_free since the last collect (owner only)
   uint32_t slice_offset;      // descriptors back to the span's head; 0 at the head
   uint8_t size_class;         // 0 for large and huge blocks
   SpanKind kind;

@@ -46,8 +46,8 @@ void check_page(const Page* page, unsigned size_class) {
   uint32_t free_count = 0, local_count = 0;
   if (!count_list(page, page->free, seen, &free_count)) return;
   if (!count_list(page, page->local_free, seen, &local_count)) return;
-  if (local_count != page->local_freed) {
-    broken(page, "local_freed differs from the length of local_free");
+  if (local_count < page->local_freed) {
+    broken(page, "local_freed exceeds the length of local_free");
     return;
   }
   if (page->in_use() + free_count + local_count != page->capacity) {
