@@ -29,6 +29,7 @@
 #include "base/bits.h"
 #include "base/macros.h"
 #include "config/build_mode.h"
+#include "config/size_classes.h"
 #include "debug/track.h"
 #include "mem/page.h"
 #include "mem/secret.h"
@@ -134,12 +135,27 @@ TESSERA_FAST_PATH bool canary_clean_short(const uint8_t* from, const uint8_t* en
   return (halves[0] | halves[1]) == 0;
 }
 
+// Whether every raw size up to kDirectMax (n + kHeaderBytes + kCanaryMinBytes) has a class
+// less than 16 bytes larger: the canary of such a block is then at most one chunk.
+constexpr bool direct_canaries_fit_one_chunk() {
+  for (size_t raw = kHeaderBytes + kCanaryMinBytes; raw <= kDirectMax; raw++) {
+    if (size_class_block(size_class_of(raw)) - raw >= kChunkBytes) return false;
+  }
+  return true;
+}
+static_assert(!kPadding || direct_canaries_fit_one_chunk(),
+              "padding builds' classes are 16 bytes apart up to kDirectMax (size_classes.h)");
+
 // block_prepare(page, block, block + kHeaderBytes, n) for a block of a small page, which the
-// calling thread's heap just took off page's free list.
+// calling thread's heap just took off page's free list. kDirect: the page is a direct one
+// (n + kHeaderBytes + kCanaryMinBytes <= kDirectMax), so the canary is one chunk: one store,
+// no loop, no call (and so no stack frame for the caller).
+template <bool kDirect = false>
 TESSERA_FAST_PATH bool block_prepare_small(Page* page, uint8_t* block, size_t n) {
   uint8_t* user = block + kHeaderBytes;
   uint8_t* end = block + page->block_size;
-  bool long_canary = kPadding && (size_t)(end - user) - usable_of(n) > kCanaryInlineMax;
+  bool long_canary = kPadding && !kDirect &&
+                     (size_t)(end - user) - usable_of(n) > kCanaryInlineMax;
   if (!kInlineBlockChecks || TESSERA_UNLIKELY(long_canary)) {
     return block_prepare(page, block, user, n);
   } else {
@@ -147,7 +163,11 @@ TESSERA_FAST_PATH bool block_prepare_small(Page* page, uint8_t* block, size_t n)
     set_block_state(segment_of((uintptr_t)block)->block_bits, granule_index(user),
                     BlockState::kLive);
     if constexpr (kPadding) {
-      canary_write_short(user + usable_of(n), end);
+      if constexpr (kDirect) {
+        memcpy(end - kChunkBytes, &kCanaryChunk, kChunkBytes);
+      } else {
+        canary_write_short(user + usable_of(n), end);
+      }
       BlockHeader* h = header_of(user);
       h->size = n;
       h->check = header_check(user, n);

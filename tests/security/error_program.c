@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     memset(opaque(p) + 100, 'x', 64);
     free(p);
   } else if (!strcmp(kind, "underflow")) {
-    opaque(p)[-1] = 'x';
+    opaque(p)[-1] = (char)~opaque(p)[-1];  /* always a change (a fixed byte could match) */
     free(p);
   } else if (!strcmp(kind, "write_after_free")) {
     free(p);
