@@ -162,7 +162,7 @@ void* checked_malloc(HeapImpl* heap, size_t size) {
       if (TESSERA_LIKELY(block != nullptr)) {
         {
           track::Quiet quiet;
-          block_prepare_small<true>(page, block, size);  // (true: no fill patterns here)
+          block_prepare_small<true>(page, block, size);  // (returns true: no fill patterns)
         }
         return hand_out(page, block, block + kHeaderBytes, size);
       }

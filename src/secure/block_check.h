@@ -149,7 +149,7 @@ static_assert(!kPadding || direct_canaries_fit_one_chunk(),
 // block_prepare(page, block, block + kHeaderBytes, n) for a block of a small page, which the
 // calling thread's heap just took off page's free list. kDirect: the page is a direct one
 // (n + kHeaderBytes + kCanaryMinBytes <= kDirectMax), so the canary is one chunk: one store,
-// no loop, no call (and so no stack frame for the caller).
+// no loop, no long-canary branch.
 template <bool kDirect = false>
 TESSERA_FAST_PATH bool block_prepare_small(Page* page, uint8_t* block, size_t n) {
   uint8_t* user = block + kHeaderBytes;

@@ -39,6 +39,12 @@ class PageTest : public ::testing::TestWithParam<size_t> {
               page_->capacity);
     EXPECT_LE(page_->capacity, page_->reserved);
   }
+  // The owner's free of b, as api/fast_path.h's push_local_free does it.
+  void push_local(Block* b) {
+    block_set_next(page_, b, page_->local_free);
+    page_->local_free = b;
+    page_->local_freed++;
+  }
   Block* pop() {
     Block* b = page_->free;
     if (b == nullptr) return nullptr;
@@ -121,9 +127,7 @@ TEST_P(PageTest, CollectMergesLocalAndRemoteFreesWithoutLoss) {
   // another thread would.
   for (size_t i = 0; i + 1 < out.size(); i++) {
     if (i % 2 == 0) {
-      block_set_next(page_, out[i], page_->local_free);
-      page_->local_free = out[i];
-      page_->local_freed++;
+      push_local(out[i]);
     } else {
       uintptr_t old = page_->thread_free.load();
       block_set_next(page_, out[i], (Block*)(old & ~kNotifyBit));
@@ -144,16 +148,13 @@ TEST_P(PageTest, CollectMergesLocalAndRemoteFreesWithoutLoss) {
 // With free blocks still on the free list, a collect counts the owner's frees but leaves them
 // on local_free (appending would walk the list): nothing is lost, and in_use stays exact.
 TEST_P(PageTest, CollectLeavesLocalFreesBesideAFreeList) {
-  page_extend(page_);
+  while (page_->capacity < 5 && page_->capacity < page_->reserved) page_extend(page_);
   std::vector<Block*> out;
   while (out.size() < 4 && page_->free != nullptr) out.push_back(pop());
   if (out.size() < 4 || page_->free == nullptr) GTEST_SKIP() << "needs 5 blocks in a page";
   Block* first_free = page_->free;
-  for (Block* b : {out[0], out[2]}) {
-    block_set_next(page_, b, page_->local_free);
-    page_->local_free = b;
-    page_->local_freed++;
-  }
+  push_local(out[0]);
+  push_local(out[2]);
   page_collect(page_);
   EXPECT_EQ(page_->free, first_free);
   EXPECT_EQ(page_->local_freed, 0u);
@@ -161,9 +162,7 @@ TEST_P(PageTest, CollectLeavesLocalFreesBesideAFreeList) {
   EXPECT_EQ(list_length(page_->local_free), 2u);
   expect_invariant();
   // Further frees count on top of the collected ones; a second collect keeps all of them.
-  block_set_next(page_, out[1], page_->local_free);
-  page_->local_free = out[1];
-  page_->local_freed++;
+  push_local(out[1]);
   page_collect(page_);
   EXPECT_EQ(page_->in_use(), 1u);
   EXPECT_EQ(list_length(page_->local_free), 3u);
@@ -182,11 +181,7 @@ TEST_P(PageTest, CollectOfAnEmptyPageRecarvesInAddressOrder) {
   std::vector<Block*> out;
   page_extend(page_);
   while (page_->free != nullptr) out.push_back(pop());
-  for (size_t i = out.size(); i-- > 0;) {  // free in reverse: the list is now backwards
-    block_set_next(page_, out[i], page_->local_free);
-    page_->local_free = out[i];
-    page_->local_freed++;
-  }
+  for (size_t i = out.size(); i-- > 0;) push_local(out[i]);  // in reverse: a backwards list
   page_collect(page_);
   EXPECT_EQ(page_->capacity, 0u);
   EXPECT_EQ(page_->free, nullptr);
