@@ -153,7 +153,7 @@ TESSERA_NOINLINE void checked_free_general(void* p) {
 }  // namespace
 
 // The common cases inlined (kInlineBlockChecks), with everything else in the general
-// functions above: the fast paths then need no stack frame.
+// functions above: the fast paths then make no calls (but to report a corrupted free list).
 void* checked_malloc(HeapImpl* heap, size_t size) {
   if constexpr (kInlineBlockChecks) {
     if (TESSERA_LIKELY(size <= kDirectMax - kPaddingBytes)) {

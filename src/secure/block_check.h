@@ -94,8 +94,8 @@ inline constexpr CanaryChunk kCanaryChunk = {
     kCanaryByte, kCanaryByte, kCanaryByte, kCanaryByte};
 // Canaries longer than this are left to canary_write and canary_clean, out of line (memset,
 // memcmp): size classes are at most 12.5% apart, so only blocks over 8 KiB have them. (The
-// inlined fast paths send those to the general ones: calling out of them would cost every
-// malloc and free a stack frame.)
+// inlined fast paths send those to the general ones rather than call out: a call there would
+// make every malloc and free save registers around it.)
 inline constexpr size_t kCanaryInlineMax = 1024;
 
 // Write and check a canary of any length (end - from >= 1); out of line.
