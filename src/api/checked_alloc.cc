@@ -158,7 +158,7 @@ void* checked_malloc(HeapImpl* heap, size_t size) {
   if constexpr (kInlineBlockChecks) {
     if (TESSERA_LIKELY(size <= kDirectMax - kPaddingBytes)) {
       Page* page = heap->direct[(size + kPaddingBytes + 15) >> 4];
-      auto* block = (uint8_t*)page_pop(page);
+      auto* block = (uint8_t*)page_pop<false>(page);
       if (TESSERA_LIKELY(block != nullptr)) {
         {
           track::Quiet quiet;

@@ -37,7 +37,10 @@ TESSERA_SLOW_PATH void free_page_slow(Page* page, void* p);
 
 // Pops a block off page, or nullptr. When the free list has run dry but the owner has freed
 // blocks since, those become the free list right here: a malloc/free loop over a few live
-// blocks never leaves the fast path.
+// blocks never leaves the fast path. kReport false (secure builds' inlined paths): a link that
+// does not decode leaves the page as it is and gives nullptr, so that the caller's slow path,
+// popping again, reports it; the fast path then makes no call and saves no registers.
+template <bool kReport = true>
 TESSERA_FAST_PATH Block* page_pop(Page* page) {
   Block* block = page->free;
   if (TESSERA_UNLIKELY(block == nullptr)) {
@@ -47,8 +50,15 @@ TESSERA_FAST_PATH Block* page_pop(Page* page) {
     page->frees_uncounted += page->local_freed;  // statistics: one add, off the hot path
     page->used -= page->local_freed;
     page->local_freed = 0;
+    if constexpr (!kReport) page->free = block;  // (kept if its link does not decode)
   }
-  page->free = block_next(page, block);
+  Block* next;
+  if constexpr (kReport) {
+    next = block_next(page, block);
+  } else if (TESSERA_UNLIKELY(!link_decode(page, block, &next))) {
+    return nullptr;
+  }
+  page->free = next;
   page->used++;
   return block;
 }

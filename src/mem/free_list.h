@@ -57,24 +57,34 @@ TESSERA_FAST_PATH void block_set_remote_next(const Page* page, Block* block, Blo
 
 TESSERA_SLOW_PATH void report_corrupted_free_list(const Page* page, const Block* block);
 
-// The successor stored in `link` (a word of free block `block` of page); in secure builds
-// nullptr (after reporting) when the stored link does not decode to a block of this page.
-TESSERA_FAST_PATH Block* link_load(const Page* page, const Block* block, const Block* link) {
+// Decodes the successor stored in `link` (a word of a free block of page) into *next. False,
+// reporting nothing, when in secure builds it does not decode to a block of this page.
+TESSERA_FAST_PATH bool link_decode(const Page* page, const Block* link, Block** next) {
   [[maybe_unused]] track::Quiet quiet;
   if constexpr (kSecure) {
     uint64_t k = free_list_key(page);
     uint64_t stored = (uintptr_t)link->next - g_secret.key;
-    uintptr_t next = rotl64(stored, 64 - (g_secret.shift & 63)) ^ k;
-    uintptr_t offset = next - (uintptr_t)page->start;
-    if (TESSERA_UNLIKELY(next != 0 && (offset >= (uint64_t)page->reserved * page->block_size ||
-                                       !is_divisible((uint32_t)offset, page->magic)))) {
-      report_corrupted_free_list(page, block);
-      return nullptr;
-    }
-    return (Block*)next;
+    uintptr_t decoded = rotl64(stored, 64 - (g_secret.shift & 63)) ^ k;
+    uintptr_t offset = decoded - (uintptr_t)page->start;
+    *next = (Block*)decoded;
+    return TESSERA_LIKELY(decoded == 0 ||
+                          (offset < (uint64_t)page->reserved * page->block_size &&
+                           is_divisible((uint32_t)offset, page->magic)));
   } else {
-    return link->next;
+    *next = link->next;
+    return true;
   }
+}
+
+// The successor stored in `link` (a word of free block `block` of page); in secure builds
+// nullptr (after reporting) when the stored link does not decode to a block of this page.
+TESSERA_FAST_PATH Block* link_load(const Page* page, const Block* block, const Block* link) {
+  Block* next;
+  if (TESSERA_UNLIKELY(!link_decode(page, link, &next))) {
+    report_corrupted_free_list(page, block);
+    return nullptr;
+  }
+  return next;
 }
 TESSERA_FAST_PATH Block* block_next(const Page* page, const Block* block) {
   return link_load(page, block, block);
