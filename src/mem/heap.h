@@ -89,6 +89,7 @@ struct HeapImpl {
  private:
   Page* find_page(unsigned size_class);
   Page* fresh_page(unsigned size_class);
+  void extend_page(Page* page);
   void* large_alloc(size_t size);
   Page* alloc_span(size_t slices, bool* clean);
   void free_page(Page* page);

@@ -69,6 +69,7 @@ void page_init(Page* page, HeapImpl* heap, unsigned size_class, size_t block_siz
   page->used = 0;
   page->used_counted = 0;
   page->capacity = 0;
+  page->states_forgotten = 0;
   page->reserved = (uint32_t)(bytes / block_size);
   page->size_class = (uint8_t)size_class;
   page->kind = SpanKind::kSmall;

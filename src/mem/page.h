@@ -65,7 +65,11 @@ struct alignas(64) Page {
   size_t block_size;          // 0 in a free span
   Page* next;                 // heap page queue, full list or free-span bin
   Page* prev;
-  uint64_t free_since_ms;     // free span: when it became free
+  union {
+    uint64_t free_since_ms;     // free span: when it became free
+    uint32_t states_forgotten;  // size-class page, checked builds: blocks whose states are
+                                // known to be this page's (HeapImpl::extend_page)
+  };
   uint32_t used;              // blocks handed out, counting those on local_free (see above)
   uint32_t capacity;          // blocks carved out so far
   uint32_t reserved;          // blocks that fit in the page

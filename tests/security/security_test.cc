@@ -100,6 +100,44 @@ TEST(Security, DoubleFree) {
   ts_free(p);
 }
 
+// A span that held small blocks, emptied, given back and purged, then carved again for large
+// ones: the old blocks' freed states are forgotten as the new blocks are carved (extend after
+// extend), so an old block's address inside a new block is an interior pointer, not a double
+// free, and in debug builds no new block is taken for one written after it was freed (its
+// purged memory no longer holds the freed-block pattern).
+TEST(Security, ASpanCarvedAgainForgetsItsOldBlocks) {
+  ts_heap_t* heap = ts_heap_new();
+  ASSERT_NE(heap, nullptr);
+  // A live block elsewhere keeps the segment, and so its block states, from going back whole.
+  void* keeper = ts_heap_malloc(heap, 5000);
+  ASSERT_NE(keeper, nullptr);
+  std::vector<char*> old_blocks;
+  for (int i = 0; i < 2000; i++) old_blocks.push_back(static_cast<char*>(ts_heap_malloc(heap, 32)));
+  for (char* p : old_blocks) ts_free(p);
+  ts_heap_collect(heap, true);
+  std::vector<char*> large;
+  for (int i = 0; i < 300; i++) {
+    auto* q = static_cast<char*>(ts_heap_malloc(heap, 1000));
+    ASSERT_NE(q, nullptr);
+    memset(q, 'b', 1000);
+    large.push_back(q);
+  }
+  // The last large block carved over an old block's start (the latest extend's blocks).
+  char* inside = nullptr;
+  for (size_t i = large.size(); i-- > 0 && inside == nullptr;) {
+    for (char* s : old_blocks) {
+      if (s > large[i] && s < large[i] + 1000) {
+        inside = s;
+        break;
+      }
+    }
+  }
+  if (inside == nullptr) GTEST_SKIP() << "the large blocks did not reuse the small blocks' span";
+  std::string line = error_line("invalid free (interior pointer)", inside, "");
+  expect_error([inside] { ts_free(inside); }, line, true, line);
+  ts_heap_destroy(heap);
+}
+
 TEST(Security, FreeOfNeverAllocatedPointer) {
   void* p = reinterpret_cast<void*>(uintptr_t{0x12345670});
   std::string line = error_line("invalid free (not allocated by tessera)", p, "");
