@@ -101,9 +101,10 @@ void mark_never(Bits& bits, size_t i) {
   __atomic_store_n(&bits.state[i], (uint8_t)BlockState::kNever, __ATOMIC_RELEASE);
 }
 
-// A fresh page, `bytes` long at offset_in_segment: its memory may have been purged (reads as
-// zero) since its blocks were freed, so forget that they were; reuse then does not look for
-// the freed-block pattern there. Nothing in a fresh page is live either.
+// Blocks a page carves for the first time in its life, `bytes` long at offset_in_segment
+// (HeapImpl::extend_page): an earlier page's blocks there may have been purged (read as zero)
+// since they were freed, so forget that they were; reuse then does not look for the
+// freed-block pattern there, and an old block's address is not taken for a double free.
 template <typename Bits>
 void forget_freed_blocks(Bits& bits, size_t offset_in_segment, size_t bytes) {
   if constexpr (kCheckedBlocks) {
