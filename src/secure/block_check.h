@@ -11,10 +11,11 @@
 // check = (secret ^ user ^ n)·odd authenticates the header: for a given address it is a
 // bijection of n, so a change to either word alone never verifies, and forging both takes the
 // secret. (The multiply carries a change to any byte of n into every higher byte of the check,
-// so rewriting the size's low bytes means guessing nearly all of the check's.) An overflow changes canary bytes (found on free or realloc, with how far it went); an
-// underflow changes the check word. Once freed, the header's first word holds the free-list
-// link and its second keeps n; debug builds fill [user, block end) with 0xDD and check it is
-// intact when the block is reused.
+// so rewriting the size's low bytes means guessing nearly all of the check's.) An overflow
+// changes canary bytes (found on free or realloc, with how far it went); an underflow changes
+// the check word. Once freed, the header's first word holds the free-list link and its second
+// keeps n; debug builds fill [user, block end) with 0xDD and check it is intact when the block
+// is reused.
 //
 // malloc and free of a small block at its usual place (block + 16) take the inlined
 // block_prepare_small and block_verify_small below (api/checked_alloc.cc then marks the block
@@ -109,9 +110,14 @@ TESSERA_FAST_PATH CanaryChunk chunk_load(const uint8_t* at) {
   return c;
 }
 
+// The canary's last chunk, [end - 16, end): the whole canary when it is at most 16 bytes.
+TESSERA_FAST_PATH void canary_write_last_chunk(uint8_t* end) {
+  memcpy(end - kChunkBytes, &kCanaryChunk, kChunkBytes);
+}
+
 // Writes the canary over [from, end), 1 to kCanaryInlineMax bytes (see above).
 TESSERA_FAST_PATH void canary_write_short(uint8_t* from, uint8_t* end) {
-  memcpy(end - kChunkBytes, &kCanaryChunk, kChunkBytes);
+  canary_write_last_chunk(end);
   for (; from < end - kChunkBytes; from += kChunkBytes) {
     // (Hides the loop from the compiler, which would turn it into a call to memset.)
     asm("" : "+r"(from));
@@ -165,7 +171,7 @@ TESSERA_FAST_PATH bool block_prepare_small(Page* page, uint8_t* block, size_t n)
                     BlockState::kLive);
     if constexpr (kPadding) {
       if constexpr (kDirect) {
-        memcpy(end - kChunkBytes, &kCanaryChunk, kChunkBytes);
+        canary_write_last_chunk(end);
       } else {
         canary_write_short(user + usable_of(n), end);
       }
