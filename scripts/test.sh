@@ -99,6 +99,11 @@ run_build() {
   if [ "$rc" -ne 0 ] || [ "$fail" -ne 0 ] || [ "$total" -eq 0 ]; then
     status=1
     summary+=("$name: FAILED: $((total - fail)) passed, $fail failed (ctest exit $rc; build ${built} s, tests ${ran} s)")
+    # Name the failed tests here too: CI shows only the end of the output.
+    local failed
+    failed=$(sed -n '/The following tests FAILED:/,/^Errors while running/p' "$log" |
+             grep -E '^\s+[0-9]+ - ' | sed -E 's/^\s+[0-9]+ - /    /' || true)
+    [ -n "$failed" ] && summary+=("$failed")
   else
     summary+=("$name: $total passed (build ${built} s, tests ${ran} s)")
   fi

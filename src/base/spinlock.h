@@ -11,30 +11,29 @@ namespace tessera {
 // A per-thread address: a cheap identity for the lock owner.
 inline constinit thread_local char t_thread_identity = 0;
 
+// The lock word is the owner's identity itself, so "held" and "held by whom" change in one
+// store: a signal handler that interrupted lock() or unlock() never sees the lock held by
+// nobody it can name (with a separate owner field, fork from such a handler spun forever).
 class SpinLock {
  public:
   void lock() {
-    while (locked_.exchange(true, std::memory_order_acquire)) {
-      while (locked_.load(std::memory_order_relaxed)) sched_yield();
+    while (!try_lock()) {
+      while (owner_.load(std::memory_order_relaxed) != nullptr) sched_yield();
     }
-    owner_.store(&t_thread_identity, std::memory_order_relaxed);
   }
-  void unlock() {
-    owner_.store(nullptr, std::memory_order_relaxed);
-    locked_.store(false, std::memory_order_release);
+  bool try_lock() {
+    const char* free_word = nullptr;
+    return owner_.compare_exchange_strong(free_word, &t_thread_identity,
+                                          std::memory_order_acquire, std::memory_order_relaxed);
   }
+  void unlock() { owner_.store(nullptr, std::memory_order_release); }
   bool held_by_this_thread() const {
-    return locked_.load(std::memory_order_relaxed) &&
-           owner_.load(std::memory_order_relaxed) == &t_thread_identity;
+    return owner_.load(std::memory_order_relaxed) == &t_thread_identity;
   }
   // After fork the child has one thread; a lock some vanished thread held is simply free.
-  void reset_after_fork() {
-    owner_.store(nullptr, std::memory_order_relaxed);
-    locked_.store(false, std::memory_order_relaxed);
-  }
+  void reset_after_fork() { owner_.store(nullptr, std::memory_order_relaxed); }
 
  private:
-  std::atomic<bool> locked_{false};
   std::atomic<const char*> owner_{nullptr};
 };
 
