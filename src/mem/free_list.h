@@ -65,11 +65,10 @@ TESSERA_FAST_PATH bool link_decode(const Page* page, const Block* link, Block** 
     uint64_t k = free_list_key(page);
     uint64_t stored = (uintptr_t)link->next - g_secret.key;
     uintptr_t decoded = rotl64(stored, 64 - (g_secret.shift & 63)) ^ k;
-    uintptr_t offset = decoded - (uintptr_t)page->start;
+    uintptr_t offset = decoded - (uintptr_t)page->shape.start;
     *next = (Block*)decoded;
-    return TESSERA_LIKELY(decoded == 0 ||
-                          (offset < (uint64_t)page->reserved * page->block_size &&
-                           is_divisible((uint32_t)offset, page->magic)));
+    return TESSERA_LIKELY(decoded == 0 || (offset < page->shape.span &&
+                                           is_divisible((uint32_t)offset, page->shape.magic)));
   } else {
     *next = link->next;
     return true;

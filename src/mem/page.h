@@ -25,8 +25,11 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <type_traits>
+
 #include "base/bits.h"
 #include "base/macros.h"
+#include "config/build_mode.h"
 
 namespace tessera {
 
@@ -42,10 +45,35 @@ inline constexpr uintptr_t kSlowFreeBit = 1;
 inline constexpr uintptr_t kNoOwnerKey = 1;
 inline constexpr uintptr_t kNotifyBit = 1;
 
-// 128 bytes, so a slice index becomes a descriptor with one shift. Two cache lines split by
-// who writes them on the fast paths: free() (the owner's and any other thread's) touches only
-// line 1, malloc only line 2. So a producer thread's mallocs and a consumer thread's frees of
-// one page never share a line, and a free in random order misses one line, not two.
+// Checked builds' copy of a size-class page's fixed shape, on a line of its own that nobody
+// writes after page_init. Their malloc validates each free-list link against start, span and
+// magic (on line 1 below), and their free measures the block by block_size (on line 2): each
+// side would read the line the other side writes, and a producer thread's mallocs and a
+// consumer thread's frees of one page would pass both lines back and forth.
+struct alignas(64) PageShape {
+  uint8_t* start;
+  uint64_t magic;
+  uint64_t block_size;
+  uint64_t span;  // reserved * block_size
+  void set(uint8_t* s, uint64_t m, uint64_t bs, uint64_t sp) {
+    start = s;
+    magic = m;
+    block_size = bs;
+    span = sp;
+  }
+};
+// Release builds: no line; code that names the shape still compiles (and never runs there).
+struct NoPageShape {
+  static inline uint8_t* start = nullptr;
+  static inline uint64_t magic = 0, block_size = 0, span = 0;
+  void set(uint8_t*, uint64_t, uint64_t, uint64_t) {}
+};
+
+// 128 bytes in release builds, so a slice index becomes a descriptor with one shift (checked
+// builds add the shape's line). Two cache lines split by who writes them on the fast paths:
+// free() (the owner's and any other thread's) touches only line 1, malloc only line 2. So a
+// producer thread's mallocs and a consumer thread's frees of one page never share a line, and
+// a free in random order misses one line, not two.
 struct alignas(64) Page {
   // --- line 1: every free ---
   std::atomic<uintptr_t> free_key;
@@ -78,6 +106,8 @@ struct alignas(64) Page {
   bool dirty;                 // free span: may still be resident (not purged)
   bool zeroed;                // large/huge block: its memory is known to be zero
   uint32_t used_counted;      // `used` as of the last counter fold (mem/heap_counters.h)
+  // --- line 3, checked builds only: read by both, written by page_init ---
+  [[no_unique_address]] std::conditional_t<kCheckedBlocks, PageShape, NoPageShape> shape;
 
   // Blocks really in use (other threads' frees not yet collected still count).
   uint32_t in_use() const { return used - local_freed; }
@@ -123,6 +153,6 @@ void page_collect(Page* page);
 // handed out aligned interior pointers (an invalid or interior pointer).
 uint8_t* page_block_start(const Page* page, const void* p);
 
-static_assert(sizeof(Page) == 128);
+static_assert(sizeof(Page) == (kCheckedBlocks ? 192 : 128));
 
 }  // namespace tessera

@@ -191,7 +191,7 @@ TESSERA_FAST_PATH bool block_prepare_small(Page* page, uint8_t* block, size_t n)
 TESSERA_FAST_PATH uint64_t block_verify_small(const Page* page, const void* p) {
   auto* user = (const uint8_t*)p;
   const uint8_t* block = user - kHeaderBytes;
-  const uint8_t* end = block + page->block_size;
+  const uint8_t* end = block + page->shape.block_size;  // (not line 2: malloc writes it)
   uintptr_t offset = (uintptr_t)block - (uintptr_t)page->start;
   // (No wrap below the page: a negative offset is above UINT32_MAX.)
   if (TESSERA_UNLIKELY(offset > UINT32_MAX || !is_divisible((uint32_t)offset, page->magic))) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 #include <vector>
 
@@ -97,6 +98,32 @@ TEST_P(PageTest, SecureCarvesEachBatchInANewRandomOrder) {
   page_init(&other, nullptr, size_class_of(GetParam()), GetParam(), buffer_.data(),
             page_slices_for(GetParam()) * kSliceSize);
   EXPECT_NE(carve_order(&other), first);
+}
+
+// Checked builds: the page's shape (what their malloc and free both read) is a copy of its
+// fields on a cache line of its own, which carving, popping, freeing and collecting never write.
+TEST_P(PageTest, CheckedBuildsKeepTheShapeOnALineNothingElseWrites) {
+  if (!kCheckedBlocks) GTEST_SKIP() << "release pages have no shape line";
+  const auto* line = reinterpret_cast<const uint8_t*>(&page_->shape);
+  EXPECT_EQ(line - reinterpret_cast<const uint8_t*>(page_), 128);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(line) % 64, 0u);
+  EXPECT_EQ(page_->shape.start, page_->start);
+  EXPECT_EQ(page_->shape.magic, page_->magic);
+  EXPECT_EQ(page_->shape.block_size, page_->block_size);
+  EXPECT_EQ(page_->shape.span, (uint64_t)page_->reserved * page_->block_size);
+  uint8_t before[64];
+  memcpy(before, line, sizeof before);
+  std::vector<Block*> taken;
+  for (int round = 0; round < 3; round++) {
+    while (page_->capacity < page_->reserved && taken.size() < 100) {
+      if (page_->free == nullptr) page_extend(page_);
+      if (Block* b = pop()) taken.push_back(b);
+    }
+    for (Block* b : taken) push_local(b);
+    taken.clear();
+    page_collect(page_);
+  }
+  EXPECT_EQ(memcmp(before, line, sizeof before), 0);
 }
 
 TEST_P(PageTest, FillingThePageHandsOutEveryBlockOnce) {
