@@ -4,6 +4,7 @@
 //
 // Release builds store the plain pointer. Secure builds store
 //     rotl(next ^ page_key, r) + key,   page_key = key ^ page address * odd constant
+// (page_key is computed once, by page_init, into the page's shape line: mem/page.h),
 // so every page has its own key, a stored value leaks neither the pointer nor another page's
 // key, and a forged or overwritten link decodes to an address outside the page: block_next
 // then reports "corrupted free list" and the list ends there (its rest is leaked, never
@@ -39,7 +40,7 @@ inline constexpr size_t kRemoteLinkOffset = kInlineBlockChecks ? kHeaderBytes + 
 TESSERA_FAST_PATH void link_store(const Page* page, Block* link, Block* next) {
   [[maybe_unused]] track::Quiet quiet;  // a free block is no-access to memcheck
   if constexpr (kSecure) {
-    uint64_t k = free_list_key(page);
+    uint64_t k = page->shape.key;
     link->next = (Block*)(rotl64((uintptr_t)next ^ k, g_secret.shift) + g_secret.key);
   } else {
     link->next = next;
@@ -62,7 +63,7 @@ TESSERA_SLOW_PATH void report_corrupted_free_list(const Page* page, const Block*
 TESSERA_FAST_PATH bool link_decode(const Page* page, const Block* link, Block** next) {
   [[maybe_unused]] track::Quiet quiet;
   if constexpr (kSecure) {
-    uint64_t k = free_list_key(page);
+    uint64_t k = page->shape.key;
     uint64_t stored = (uintptr_t)link->next - g_secret.key;
     uintptr_t decoded = rotl64(stored, 64 - (g_secret.shift & 63)) ^ k;
     uintptr_t offset = decoded - (uintptr_t)page->shape.start;

@@ -78,7 +78,8 @@ void page_init(Page* page, HeapImpl* heap, unsigned size_class, size_t block_siz
   page->block_size = block_size;
   page->magic = divisibility_magic((uint32_t)block_size);
   page->start = start;
-  page->shape.set(start, page->magic, block_size, (uint64_t)page->reserved * block_size);
+  page->shape.set(start, page->magic, block_size, (uint64_t)page->reserved * block_size,
+                  free_list_key(page));
   page->thread_free.store(0, std::memory_order_relaxed);
   page->heap.store(heap, std::memory_order_relaxed);
   page->free_key.store((uintptr_t)heap, std::memory_order_relaxed);

@@ -49,24 +49,27 @@ inline constexpr uintptr_t kNotifyBit = 1;
 // writes after page_init. Their malloc validates each free-list link against start, span and
 // magic (on line 1 below), and their free measures the block by block_size (on line 2): each
 // side would read the line the other side writes, and a producer thread's mallocs and a
-// consumer thread's frees of one page would pass both lines back and forth.
+// consumer thread's frees of one page would pass both lines back and forth. Secure builds
+// also keep the page's free-list key here, computed once instead of on every link.
 struct alignas(64) PageShape {
   uint8_t* start;
   uint64_t magic;
   uint64_t block_size;
   uint64_t span;  // reserved * block_size
-  void set(uint8_t* s, uint64_t m, uint64_t bs, uint64_t sp) {
+  uint64_t key;   // secure builds: the free-list key (mem/free_list.h)
+  void set(uint8_t* s, uint64_t m, uint64_t bs, uint64_t sp, uint64_t k) {
     start = s;
     magic = m;
     block_size = bs;
     span = sp;
+    key = k;
   }
 };
 // Release builds: no line; code that names the shape still compiles (and never runs there).
 struct NoPageShape {
   static inline uint8_t* start = nullptr;
-  static inline uint64_t magic = 0, block_size = 0, span = 0;
-  void set(uint8_t*, uint64_t, uint64_t, uint64_t) {}
+  static inline uint64_t magic = 0, block_size = 0, span = 0, key = 0;
+  void set(uint8_t*, uint64_t, uint64_t, uint64_t, uint64_t) {}
 };
 
 // 128 bytes in release builds, so a slice index becomes a descriptor with one shift (checked

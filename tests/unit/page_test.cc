@@ -111,6 +111,7 @@ TEST_P(PageTest, CheckedBuildsKeepTheShapeOnALineNothingElseWrites) {
   EXPECT_EQ(page_->shape.magic, page_->magic);
   EXPECT_EQ(page_->shape.block_size, page_->block_size);
   EXPECT_EQ(page_->shape.span, (uint64_t)page_->reserved * page_->block_size);
+  EXPECT_EQ(page_->shape.key, free_list_key(page_));
   uint8_t before[64];
   memcpy(before, line, sizeof before);
   std::vector<Block*> taken;
