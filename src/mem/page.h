@@ -24,7 +24,6 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-
 #include <type_traits>
 
 #include "base/bits.h"
