@@ -100,6 +100,20 @@ TEST(Security, DoubleFree) {
   ts_free(p);
 }
 
+// The first free of a full page's block also takes the page off its heap's full list (checked
+// builds do it inline, not by checking the block again from scratch): the block must be marked
+// freed there too, so that freeing it again is still a double free.
+TEST(Security, DoubleFreeOfABlockFreedFromAFullPage) {
+  // Enough blocks for several pages of the thread's own heap (whose frees are the owner's):
+  // the first block's page filled up and went on the full list.
+  std::vector<char*> blocks;
+  for (int i = 0; i < 3000; i++) blocks.push_back(static_cast<char*>(ts_malloc(kSize)));
+  char* p = blocks.front();
+  expect_error([p] { ts_free(p); ts_free(tessera_test::opaque(p)); },
+               error_line("double free", p, sized_if_kept(kSize)), false);
+  for (char* b : blocks) ts_free(b);
+}
+
 // A span that held small blocks, emptied, given back and purged, then carved again for large
 // ones: the old blocks' freed states are forgotten as the new blocks are carved (extend after
 // extend), so an old block's address inside a new block is an interior pointer, not a double
