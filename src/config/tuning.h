@@ -28,6 +28,14 @@ inline constexpr size_t kDirectMax = 1024;              // sizes served by the d
 // heap that uses few blocks of a size touches few OS pages.
 inline constexpr size_t kExtendBytes = 4096;
 
+// A page whose blocks are all free again is carved again from scratch when its blocks are
+// smaller than this (page_collect): carving then takes a slow path for many blocks at once and
+// lays them out in a fresh order, written while they are being carved. A page of larger
+// blocks keeps its free lists instead: carving takes a slow path every block or two
+// (glibc-simple's 4 KiB loop spent a third of its time there), and the lists' order costs a
+// cold miss per block only on blocks the program is about to write anyway.
+inline constexpr size_t kRecarveBelow = kExtendBytes / 4;
+
 // How often the slow path looks at the clock for deferred work (purging): every N entries.
 inline constexpr uint32_t kHeartbeatMask = 63;
 

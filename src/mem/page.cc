@@ -168,11 +168,11 @@ void page_collect(Page* page) {
   page->used -= page->local_freed;  // local_free stays, or becomes free (below)
   page->frees_uncounted += page->local_freed;
   page->local_freed = 0;
-  if (!kSecure && page->used == 0) {
-    // Every block is free: forget the lists (their order is whatever the frees left) and
-    // carve again in address order, so the next run of mallocs walks memory sequentially.
-    // (Secure builds keep them: their carving is shuffled, so there is no order to regain,
-    // and shuffling again cost glibc-simple's 1 KiB loop a quarter of its time.)
+  if (page->used == 0 && page->block_size < kRecarveBelow) {
+    // Every small block is free: forget the lists (their order is whatever the frees left)
+    // and carve again, so the next run of mallocs takes blocks that carving has just written,
+    // in address order (release) or a fresh shuffle (secure), not a chain of cold misses
+    // (secure bulk_forward, 2^20 blocks of 64 bytes: 45 ms keeping the lists, 24 carving).
     page->free = nullptr;
     page->local_free = nullptr;
     page->capacity = 0;

@@ -149,7 +149,8 @@ void page_init(Page* page, HeapImpl* heap, unsigned size_class, size_t block_siz
 // Carves the next few blocks (about kExtendBytes) onto the free list; capacity < reserved.
 void page_extend(Page* page);
 // Moves remote frees (thread_free) and local frees onto the free list. Owner only. A page
-// found entirely free is reset to nothing carved (capacity 0), but in secure builds.
+// found entirely free is reset to nothing carved (capacity 0) if its blocks are smaller than
+// kRecarveBelow (config/tuning.h).
 void page_collect(Page* page);
 // Start of the block containing p, or nullptr when p is not a block start and the page never
 // handed out aligned interior pointers (an invalid or interior pointer).

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/size_classes.h"
+#include "config/tuning.h"
 #include "mem/free_list.h"
 
 namespace tessera {
@@ -217,31 +218,38 @@ std::vector<Block*> PageTest::empty_the_first_carving() {
   return out;
 }
 
-TEST_P(PageTest, CollectOfAnEmptyPageRecarvesInAddressOrder) {
-  if (kSecure) GTEST_SKIP() << "secure builds carve shuffled: the next test";
-  empty_the_first_carving();
+// An emptied page of small blocks is carved again: the same blocks, in address order in
+// release builds.
+TEST_P(PageTest, CollectOfAnEmptyPageOfSmallBlocksCarvesItAgain) {
+  if (GetParam() >= kRecarveBelow) GTEST_SKIP() << "large blocks keep their lists: below";
+  std::vector<Block*> out = empty_the_first_carving();
   EXPECT_EQ(page_->capacity, 0u);
   EXPECT_EQ(page_->free, nullptr);
   page_extend(page_);
-  EXPECT_EQ((uint8_t*)page_->free, page_->start);  // the first block again, then in order
-  if (Block* second = next_of(page_, page_->free)) {
-    EXPECT_EQ((uint8_t*)second, page_->start + GetParam());
+  std::vector<Block*> again;
+  for (Block* b = page_->free; b != nullptr; b = next_of(page_, b)) again.push_back(b);
+  if (!kSecure) {  // the first block again, then in order (secure builds shuffle)
+    ASSERT_FALSE(again.empty());
+    for (size_t i = 0; i < again.size(); i++) {
+      EXPECT_EQ((uint8_t*)again[i], page_->start + i * GetParam());
+    }
   }
+  std::sort(out.begin(), out.end());
+  std::sort(again.begin(), again.end());
+  EXPECT_EQ(again, out);
 }
 
-// Secure builds have no order to regain: the frees' list stays and hands the same blocks out
-// again, without carving (or shuffling) anything.
-TEST_P(PageTest, SecureCollectOfAnEmptyPageKeepsItsFreeList) {
-  if (!kSecure) GTEST_SKIP() << "release builds recarve: the test above";
+// An emptied page of large blocks keeps its lists: the frees' list hands the same blocks out
+// again, without carving anything.
+TEST_P(PageTest, CollectOfAnEmptyPageOfLargeBlocksKeepsItsFreeList) {
+  if (GetParam() < kRecarveBelow) GTEST_SKIP() << "small blocks are carved again: above";
   std::vector<Block*> out = empty_the_first_carving();
   uint32_t carved = page_->capacity;
   EXPECT_EQ(carved, out.size());
   std::vector<Block*> again;
   while (page_->free != nullptr) again.push_back(pop());
   EXPECT_EQ(page_->capacity, carved);
-  std::sort(out.begin(), out.end());
-  std::sort(again.begin(), again.end());
-  EXPECT_EQ(again, out);
+  EXPECT_EQ(again, out);  // (freed in reverse: the list pops them in their first order)
 }
 
 TEST_P(PageTest, BlockStartRejectsInteriorAndOutOfPagePointers) {
