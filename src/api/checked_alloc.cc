@@ -114,11 +114,12 @@ TESSERA_FAST_PATH bool free_small_checked(void* p) {
   Page* page = segment_page_of(segment, a);
   if (TESSERA_UNLIKELY(page->kind != SpanKind::kSmall)) return false;
   uint64_t n;
+  bool verified;
   {
     track::Quiet quiet;  // the header and canary are no-access to memcheck
-    n = block_verify_small(page, p);
+    verified = block_verify_small(page, p, &n);
   }
-  if (TESSERA_UNLIKELY(n == kNotLive)) return false;
+  if (TESSERA_UNLIKELY(!verified)) return false;
   auto* block = (Block*)((uint8_t*)p - kHeaderBytes);
   size_t g = granule_index(p);
   Freer freer = freer_of(page);

@@ -185,31 +185,32 @@ TESSERA_FAST_PATH bool block_prepare_small(Page* page, uint8_t* block, size_t n)
 
 // The first half of block_retire(page, p, BlockOp::kFree) for a small page's block at its
 // usual place (p - kHeaderBytes starts a block), checked without changing anything: its
-// header verifies and its canary is whole in padding builds. Returns the requested size (the
-// usable size without padding), or kNotLive when in any doubt: block_retire then checks again
-// from scratch and reports what is wrong. The caller then marks the block freed.
-TESSERA_FAST_PATH uint64_t block_verify_small(const Page* page, const void* p) {
+// header verifies and its canary is whole in padding builds. Sets *n to the requested size
+// (the usable size without padding) and returns true, or returns false when in any doubt:
+// block_retire then checks again from scratch and reports what is wrong. The caller then marks
+// the block freed. (A flag, not a sentinel size: without padding n is then left unread.)
+TESSERA_FAST_PATH bool block_verify_small(const Page* page, const void* p, uint64_t* n) {
   auto* user = (const uint8_t*)p;
   const uint8_t* block = user - kHeaderBytes;
   const uint8_t* end = block + page->shape.block_size;  // (not line 2: malloc writes it)
   uintptr_t offset = (uintptr_t)block - (uintptr_t)page->start;
   // (No wrap below the page: a negative offset is above UINT32_MAX.)
   if (TESSERA_UNLIKELY(offset > UINT32_MAX || !is_divisible((uint32_t)offset, page->magic))) {
-    return kNotLive;
+    return false;
   }
   uint64_t room = (uint64_t)(end - user);
-  uint64_t n = room;
+  *n = room;
   if constexpr (kPadding) {
     // n < room: at least one canary byte, as malloc left.
     const BlockHeader* h = header_of(user);
-    n = h->size;
-    if (TESSERA_UNLIKELY(n >= room || h->check != header_check(user, n) ||
-                         room - usable_of(n) > kCanaryInlineMax ||
-                         !canary_clean_short(user + usable_of(n), end))) {
-      return kNotLive;
+    *n = h->size;
+    if (TESSERA_UNLIKELY(*n >= room || h->check != header_check(user, *n) ||
+                         room - usable_of(*n) > kCanaryInlineMax ||
+                         !canary_clean_short(user + usable_of(*n), end))) {
+      return false;
     }
   }
-  return n;
+  return true;
 }
 
 // What block_retire leaves of a freed block: its requested size, past the list link.
