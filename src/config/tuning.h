@@ -31,9 +31,9 @@ inline constexpr size_t kExtendBytes = 4096;
 // A page whose blocks are all free again is carved again from scratch when its blocks are
 // smaller than this (page_collect): carving then takes a slow path for many blocks at once and
 // lays them out in a fresh order, written while they are being carved. A page of larger
-// blocks keeps its free lists instead: carving takes a slow path every block or two
-// (glibc-simple's 4 KiB loop spent a third of its time there), and the lists' order costs a
-// cold miss per block only on blocks the program is about to write anyway.
+// blocks keeps its free lists instead: carving takes a slow path every block or two (a loop
+// of 100 mallocs of 4 KiB, then 100 frees: 16.7 -> 9.5 ns a pair), and the lists' order costs
+// a cold miss per block only on blocks the program is about to write anyway.
 inline constexpr size_t kRecarveBelow = kExtendBytes / 4;
 
 // How often the slow path looks at the clock for deferred work (purging): every N entries.
