@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# test.sh — builds tessera from scratch seven ways and runs the test suites in each:
+# test.sh — builds tessera from scratch nine ways and runs the test suites in each:
 #
 #   build/test      g++, RelWithDebInfo, TESSERA_DEBUG=ON             every test
-#   build/asan      clang 14, ASan + UBSan (TESSERA_SANITIZE=address) the api and stress suites
-#   build/tsan      clang 14, TSan (TESSERA_SANITIZE=thread)          the api and stress suites
+#   build/asan      clang 14, ASan + UBSan (TESSERA_SANITIZE=address) unit, api, stress, fuzz
+#   build/tsan      clang 14, TSan (TESSERA_SANITIZE=thread)          unit, api, stress
+#   build/asan-secure, build/tsan-secure  the same with TESSERA_SECURE=ON: the checked paths
+#                   (header, canary, block states, encoded lists, racing frees) instrumented
 #   build/secure    g++, TESSERA_SECURE=ON (libtessera-secure)        unit, api, stress, security,
 #   build/secure-nopadding  TESSERA_SECURE=ON TESSERA_PADDING=OFF     override (not tessera-run,
 #                   (libtessera-secure-nopadding)                     which looks for libtessera.so)
@@ -13,17 +15,19 @@
 #   build/track     g++, TESSERA_VALGRIND + TESSERA_ASAN              the same, and tests/track:
 #                   (libtessera-valgrind-asan)                        memcheck and an ASan program
 #
-# The sanitizer builds select tests by ctest label (unit, api, stress); while no test carries a label
-# they run every test. All builds run even when one fails, so one run shows everything;
+# The sanitizer builds select tests by ctest label (unit, api, stress, fuzz); while no test
+# carries a label they run every test. (Not security: its death tests expect tessera's own
+# SIGSEGV and abort, which the sanitizers' handlers take over.) All builds run even when one fails, so one run shows everything;
 # the script exits non-zero when any build or test failed. Called by `make test`.
 #
-# Environment: TESSERA_JOBS (default 2), TESSERA_TEST_BUILDS (default: all seven, as above),
+# Environment: TESSERA_JOBS (default 2), TESSERA_TEST_BUILDS (default: all nine, as above),
 # ASAN_OPTIONS / UBSAN_OPTIONS / TSAN_OPTIONS (defaults below, yours win).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=${TESSERA_JOBS:-2}
-builds=${TESSERA_TEST_BUILDS:-test asan tsan secure secure-nopadding debug track}
+all_builds='test asan tsan asan-secure tsan-secure secure secure-nopadding debug track'
+builds=${TESSERA_TEST_BUILDS:-$all_builds}
 san_labels='^(unit|api|stress|fuzz)$'  # override/consumer need the uninstrumented .so
 mode_labels='^(unit|api|stress|security|override|track)$'  # consumer installs and wants libtessera.so
 
@@ -51,7 +55,9 @@ run_build() {
   local name=$1; shift
   local dir=build/$name
   local wrap=()
-  [ "$name" = tsan ] && wrap=("${no_aslr[@]}")
+  local sanitized=false
+  case "$name" in asan*|tsan*) sanitized=true ;; esac
+  case "$name" in tsan*) wrap=("${no_aslr[@]}") ;; esac
   section "$name: configure and build ($dir)"
   rm -rf "$dir"
   local t0=$SECONDS
@@ -65,10 +71,10 @@ run_build() {
   local built=$((SECONDS - t0))
 
   local select=()
-  if [ "$name" != test ] && [ "$name" != asan ] && [ "$name" != tsan ]; then
+  if [ "$name" != test ] && [ "$sanitized" = false ]; then
     # tessera-run preloads libtessera.so by name, which these builds do not make.
     select=(-L "$mode_labels" -E '^override/tessera-run$')
-  elif [ "$name" != test ]; then  # asan, tsan
+  elif [ "$sanitized" = true ]; then
     # Read the labels first: with pipefail, grep -q closing the pipe early would make ctest
     # die of SIGPIPE now and then, and the check fail at random.
     local labels
@@ -114,11 +120,15 @@ for b in $builds; do
     test) run_build test ;;
     asan) run_build asan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DTESSERA_SANITIZE=address ;;
     tsan) run_build tsan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DTESSERA_SANITIZE=thread ;;
+    asan-secure) run_build asan-secure -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+                   -DTESSERA_SANITIZE=address -DTESSERA_SECURE=ON ;;
+    tsan-secure) run_build tsan-secure -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+                   -DTESSERA_SANITIZE=thread -DTESSERA_SECURE=ON ;;
     secure) run_build secure -DTESSERA_SECURE=ON ;;
     secure-nopadding) run_build secure-nopadding -DTESSERA_SECURE=ON -DTESSERA_PADDING=OFF ;;
     debug) run_build debug -DCMAKE_BUILD_TYPE=Debug ;;
     track) run_build track -DTESSERA_VALGRIND=ON -DTESSERA_ASAN=ON ;;
-    *) echo "test.sh: unknown build '$b' (expected test, asan, tsan, secure, secure-nopadding, debug, track)" >&2; exit 2 ;;
+    *) echo "test.sh: unknown build '$b' (expected some of: $all_builds)" >&2; exit 2 ;;
   esac
 done
 
