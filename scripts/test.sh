@@ -17,8 +17,9 @@
 #
 # The sanitizer builds select tests by ctest label (unit, api, stress, fuzz); while no test
 # carries a label they run every test. (Not security: its death tests expect tessera's own
-# SIGSEGV and abort, which the sanitizers' handlers take over.) All builds run even when one fails, so one run shows everything;
-# the script exits non-zero when any build or test failed. Called by `make test`.
+# SIGSEGV and abort, which the sanitizers' handlers take over.) All builds run even when one
+# fails, so one run shows everything; the script exits non-zero when any build or test failed.
+# Called by `make test`.
 #
 # Environment: TESSERA_JOBS (default 2), TESSERA_TEST_BUILDS (default: all nine, as above),
 # ASAN_OPTIONS / UBSAN_OPTIONS / TSAN_OPTIONS (defaults below, yours win).
