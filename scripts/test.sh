@@ -116,15 +116,14 @@ run_build() {
   fi
 }
 
+clang=(-DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14)  # the sanitizer builds'
 for b in $builds; do
   case "$b" in
     test) run_build test ;;
-    asan) run_build asan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DTESSERA_SANITIZE=address ;;
-    tsan) run_build tsan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DTESSERA_SANITIZE=thread ;;
-    asan-secure) run_build asan-secure -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-                   -DTESSERA_SANITIZE=address -DTESSERA_SECURE=ON ;;
-    tsan-secure) run_build tsan-secure -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-                   -DTESSERA_SANITIZE=thread -DTESSERA_SECURE=ON ;;
+    asan) run_build asan "${clang[@]}" -DTESSERA_SANITIZE=address ;;
+    tsan) run_build tsan "${clang[@]}" -DTESSERA_SANITIZE=thread ;;
+    asan-secure) run_build "$b" "${clang[@]}" -DTESSERA_SANITIZE=address -DTESSERA_SECURE=ON ;;
+    tsan-secure) run_build "$b" "${clang[@]}" -DTESSERA_SANITIZE=thread -DTESSERA_SECURE=ON ;;
     secure) run_build secure -DTESSERA_SECURE=ON ;;
     secure-nopadding) run_build secure-nopadding -DTESSERA_SECURE=ON -DTESSERA_PADDING=OFF ;;
     debug) run_build debug -DCMAKE_BUILD_TYPE=Debug ;;

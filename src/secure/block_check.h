@@ -188,7 +188,8 @@ TESSERA_FAST_PATH bool block_prepare_small(Page* page, uint8_t* block, size_t n)
 // header verifies and its canary is whole in padding builds. Sets *n to the requested size
 // (the usable size without padding) and returns true, or returns false when in any doubt:
 // block_retire then checks again from scratch and reports what is wrong. The caller then marks
-// the block freed. (A flag, not a sentinel size: without padding n is then left unread.)
+// the block freed. (A flag, not a sentinel size: without padding the caller never reads n,
+// so the block size's load that gives it is dropped.)
 TESSERA_FAST_PATH bool block_verify_small(const Page* page, const void* p, uint64_t* n) {
   auto* user = (const uint8_t*)p;
   const uint8_t* block = user - kHeaderBytes;
