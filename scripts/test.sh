@@ -122,8 +122,10 @@ for b in $builds; do
     test) run_build test ;;
     asan) run_build asan "${clang[@]}" -DTESSERA_SANITIZE=address ;;
     tsan) run_build tsan "${clang[@]}" -DTESSERA_SANITIZE=thread ;;
-    asan-secure) run_build "$b" "${clang[@]}" -DTESSERA_SANITIZE=address -DTESSERA_SECURE=ON ;;
-    tsan-secure) run_build "$b" "${clang[@]}" -DTESSERA_SANITIZE=thread -DTESSERA_SECURE=ON ;;
+    asan-secure) run_build asan-secure "${clang[@]}" -DTESSERA_SANITIZE=address \
+                   -DTESSERA_SECURE=ON ;;
+    tsan-secure) run_build tsan-secure "${clang[@]}" -DTESSERA_SANITIZE=thread \
+                   -DTESSERA_SECURE=ON ;;
     secure) run_build secure -DTESSERA_SECURE=ON ;;
     secure-nopadding) run_build secure-nopadding -DTESSERA_SECURE=ON -DTESSERA_PADDING=OFF ;;
     debug) run_build debug -DCMAKE_BUILD_TYPE=Debug ;;
