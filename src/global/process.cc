@@ -5,6 +5,7 @@
 
 #include "base/message.h"
 #include "base/spinlock.h"
+#include "config/build_mode.h"
 #include "config/options.h"
 #include "config/output.h"
 #include "config/size_classes.h"
@@ -14,6 +15,7 @@
 #include "mem/arena.h"
 #include "mem/huge.h"
 #include "mem/memory_stats.h"
+#include "mem/secret.h"
 #include "mem/segment.h"
 #include "platform/os.h"
 #include "tessera/tessera.h"
@@ -60,6 +62,7 @@ void after_fork_child() {
     f.lock().reset_after_fork();
   }
   thread_after_fork_child();
+  if constexpr (kSecure) secret_after_fork_child();
 }
 
 // TESSERA_SHOW_STATS=1: the table once the program is done, even if it never allocated. A

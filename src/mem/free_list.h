@@ -3,12 +3,13 @@
 // tessera, not the program, touches the free block: debug/track.h). Layer mem/.
 //
 // Release builds store the plain pointer. Secure builds store
-//     rotl(next ^ page_key, r) + key,   page_key = key ^ page address * odd constant
-// (page_key is computed once, by page_init, into the page's shape line: mem/page.h),
-// so every page has its own key, a stored value leaks neither the pointer nor another page's
-// key, and a forged or overwritten link decodes to an address outside the page: block_next
-// then reports "corrupted free list" and the list ends there (its rest is leaked, never
-// followed).
+//     rotl(next ^ page_key, r) + link_key
+// where r and link_key are the process's (mem/secret.h) and page_key is the page's own, drawn
+// afresh by every page_init (secret_draw) into its shape line (mem/page.h). So a stored value
+// leaks neither the pointer nor the key; what one page's links might give away says nothing of
+// another page's key, nor of the page's next life; and a forged or overwritten link decodes to
+// an address outside the page: block_next then reports "corrupted free list" and the list ends
+// there (its rest is leaked, never followed).
 //
 // A block on a page's remote list (other threads' frees, Page::thread_free) keeps its link at
 // kRemoteLinkOffset: past the header where the owner's own frees may be inlined
@@ -26,10 +27,6 @@
 
 namespace tessera {
 
-TESSERA_FAST_PATH uint64_t free_list_key(const Page* page) {
-  return g_secret.key ^ ((uintptr_t)page * 0x9e3779b97f4a7c15u);
-}
-
 TESSERA_FAST_PATH uint64_t rotl64(uint64_t x, uint64_t r) {
   return (x << (r & 63)) | (x >> ((64 - r) & 63));
 }
@@ -41,7 +38,7 @@ TESSERA_FAST_PATH void link_store(const Page* page, Block* link, Block* next) {
   [[maybe_unused]] track::Quiet quiet;  // a free block is no-access to memcheck
   if constexpr (kSecure) {
     uint64_t k = page->shape.key;
-    link->next = (Block*)(rotl64((uintptr_t)next ^ k, g_secret.shift) + g_secret.key);
+    link->next = (Block*)(rotl64((uintptr_t)next ^ k, g_secret.shift) + g_secret.link_key);
   } else {
     link->next = next;
   }
@@ -64,7 +61,7 @@ TESSERA_FAST_PATH bool link_decode(const Page* page, const Block* link, Block** 
   [[maybe_unused]] track::Quiet quiet;
   if constexpr (kSecure) {
     uint64_t k = page->shape.key;
-    uint64_t stored = (uintptr_t)link->next - g_secret.key;
+    uint64_t stored = (uintptr_t)link->next - g_secret.link_key;
     uintptr_t decoded = rotl64(stored, 64 - (g_secret.shift & 63)) ^ k;
     uintptr_t offset = decoded - (uintptr_t)page->shape.start;
     *next = (Block*)decoded;

@@ -15,7 +15,7 @@ namespace tessera {
 namespace {
 
 // Secure builds carve a batch in random order, so the address of the next block is not
-// predictable from the last one. A thread-local xorshift seeded from the secret: no locks.
+// predictable from the last one. A thread-local xorshift seeded by secret_draw: no locks.
 inline constinit thread_local uint64_t t_carve_random = 0;
 
 [[maybe_unused]] uint64_t xorshift64(uint64_t x) {
@@ -30,7 +30,7 @@ inline constinit thread_local uint64_t t_carve_random = 0;
   constexpr size_t kMaxBatch = kExtendBytes / 16;
   uint16_t order[kMaxBatch];
   uint64_t x = t_carve_random;
-  if (x == 0) x = mix64(g_secret.key ^ (uintptr_t)&t_carve_random) | 1;
+  if (x == 0) x = secret_draw((uintptr_t)&t_carve_random) | 1;
   // Inside-out Fisher-Yates: after step i, order[0..i] is a uniformly random permutation.
   // Each 64-bit draw gives two 32-bit halves; an index in [0, i] comes from one by
   // multiply-shift, not by a division.
@@ -79,7 +79,7 @@ void page_init(Page* page, HeapImpl* heap, unsigned size_class, size_t block_siz
   page->magic = divisibility_magic((uint32_t)block_size);
   page->start = start;
   page->shape.set(start, page->magic, block_size, (uint64_t)page->reserved * block_size,
-                  free_list_key(page));
+                  kSecure ? secret_draw((uintptr_t)page) : 0);
   page->thread_free.store(0, std::memory_order_relaxed);
   page->heap.store(heap, std::memory_order_relaxed);
   page->free_key.store((uintptr_t)heap, std::memory_order_relaxed);

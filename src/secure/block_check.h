@@ -8,10 +8,12 @@
 //   block start ... [ size n | check ][ user: n bytes ][ canary 0xFD ... ] block end
 //                    user-16   user-8                                  ^ usable size ends here
 //
-// check = (secret ^ user ^ n)·odd authenticates the header: for a given address it is a
-// bijection of n, so a change to either word alone never verifies, and forging both takes the
-// secret. (The multiply carries a change to any byte of n into every higher byte of the check,
-// so rewriting the size's low bytes means guessing nearly all of the check's.) An overflow
+// check = (header_key ^ user ^ n)·odd authenticates the header: for a given address it is a
+// bijection of n, so a change to either word alone never verifies, and forging both takes
+// header_key. (The multiply carries a change to any byte of n into every higher byte of the
+// check, so rewriting the size's low bytes means guessing nearly all of the check's.) It is
+// made against overwrites: one header read gives header_key away, so no other key is derived
+// from it (mem/secret.h). An overflow
 // changes canary bytes (found on free or realloc, with how far it went); an underflow changes
 // the check word. Once freed, the header's first word holds the free-list link and its second
 // keeps n; debug builds fill [user, block end) with 0xDD and check it is intact when the block
@@ -80,7 +82,7 @@ TESSERA_FAST_PATH BlockHeader* header_of(const void* user) {
   return (BlockHeader*)((uint8_t*)user - sizeof(BlockHeader));
 }
 TESSERA_FAST_PATH uint64_t header_check(const void* user, uint64_t n) {
-  return (g_secret.key ^ (uintptr_t)user ^ n) * 0xbf58476d1ce4e5b9u;
+  return (g_secret.header_key ^ (uintptr_t)user ^ n) * 0xbf58476d1ce4e5b9u;
 }
 // The canary is written and checked 16 bytes at a time: a GCC/Clang vector type (SSE2 on
 // x86-64, NEON on arm64), so the common canary of a few bytes to a few dozen takes one to four

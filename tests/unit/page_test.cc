@@ -12,6 +12,7 @@
 #include "config/size_classes.h"
 #include "config/tuning.h"
 #include "mem/free_list.h"
+#include "mem/secret.h"
 
 namespace tessera {
 namespace {
@@ -102,6 +103,33 @@ TEST_P(PageTest, SecureCarvesEachBatchInANewRandomOrder) {
   EXPECT_NE(carve_order(&other), first);
 }
 
+// Secure builds: every page_init draws the page a fresh free-list key. It is neither the key
+// of another page nor the page's key from an earlier life, and it is not derived from the
+// block headers' key (which any header read gives away: secure/block_check.h) the way an
+// earlier design derived it (header key ^ page address * constant). A link encoded with one
+// page's key does not decode under another's.
+TEST_P(PageTest, SecureBuildsDrawEveryPageAFreshKey) {
+  if (!kSecure) GTEST_SKIP() << "release builds do not encode links";
+  std::set<uint64_t> keys;
+  Page other{};
+  for (int life = 0; life < 50; life++) {
+    page_init(&other, nullptr, size_class_of(GetParam()), GetParam(), buffer_.data(),
+              page_slices_for(GetParam()) * kSliceSize);
+    EXPECT_TRUE(keys.insert(other.shape.key).second) << "key repeated in life " << life;
+    EXPECT_NE(other.shape.key, g_secret.header_key ^ ((uintptr_t)&other * 0x9e3779b97f4a7c15u));
+  }
+  EXPECT_TRUE(keys.insert(page_->shape.key).second);
+  // Both pages hold the same blocks (one buffer); other's link must not decode in page_.
+  auto* a = (Block*)page_->start;
+  auto* b = (Block*)(page_->start + GetParam());
+  block_set_next(&other, a, b);
+  Block* next = nullptr;
+  EXPECT_FALSE(link_decode(page_, a, &next) && next == b);
+  block_set_next(page_, a, b);
+  ASSERT_TRUE(link_decode(page_, a, &next));
+  EXPECT_EQ(next, b);
+}
+
 // Checked builds: the page's shape (what their malloc and free both read) is a copy of its
 // fields on a cache line of its own, which carving, popping, freeing and collecting never write.
 TEST_P(PageTest, CheckedBuildsKeepTheShapeOnALineNothingElseWrites) {
@@ -113,7 +141,6 @@ TEST_P(PageTest, CheckedBuildsKeepTheShapeOnALineNothingElseWrites) {
   EXPECT_EQ(page_->shape.magic, page_->magic);
   EXPECT_EQ(page_->shape.block_size, page_->block_size);
   EXPECT_EQ(page_->shape.span, (uint64_t)page_->reserved * page_->block_size);
-  EXPECT_EQ(page_->shape.key, free_list_key(page_));
   uint8_t before[64];
   memcpy(before, line, sizeof before);
   std::vector<Block*> taken;
