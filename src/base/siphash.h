@@ -33,34 +33,41 @@ struct State {
   }
 };
 
-}  // namespace siphash_detail
+constexpr State start(SipKey key) {
+  return {key.k0 ^ 0x736f6d6570736575u, key.k1 ^ 0x646f72616e646f6du,
+          key.k0 ^ 0x6c7967656e657261u, key.k1 ^ 0x7465646279746573u};
+}
 
-// SipHash-2-4 of the len bytes at data.
-constexpr uint64_t siphash24(SipKey key, const uint8_t* data, size_t len) {
-  siphash_detail::State s{key.k0 ^ 0x736f6d6570736575u, key.k1 ^ 0x646f72616e646f6du,
-                          key.k0 ^ 0x6c7967656e657261u, key.k1 ^ 0x7465646279746573u};
-  size_t whole = len - len % 8;
-  for (size_t i = 0; i < whole; i += 8) {
-    uint64_t m = 0;
-    for (int b = 0; b < 8; b++) m |= (uint64_t)data[i + b] << (8 * b);
-    s.absorb(m);
-  }
-  uint64_t last = (uint64_t)len << 56;  // the length's low byte, then the tail's bytes
-  for (size_t b = 0; whole + b < len; b++) last |= (uint64_t)data[whole + b] << (8 * b);
+// last: the message's final bytes (fewer than 8) below its length's low byte, in the top one.
+constexpr uint64_t finish(State s, uint64_t last) {
   s.absorb(last);
   s.v2 ^= 0xff;
   for (int r = 0; r < 4; r++) s.round();
   return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
 }
 
+}  // namespace siphash_detail
+
+// SipHash-2-4 of the len bytes at data.
+constexpr uint64_t siphash24(SipKey key, const uint8_t* data, size_t len) {
+  siphash_detail::State s = siphash_detail::start(key);
+  size_t whole = len - len % 8;
+  for (size_t i = 0; i < whole; i += 8) {
+    uint64_t m = 0;
+    for (int b = 0; b < 8; b++) m |= (uint64_t)data[i + b] << (8 * b);
+    s.absorb(m);
+  }
+  uint64_t last = (uint64_t)len << 56;
+  for (size_t b = 0; whole + b < len; b++) last |= (uint64_t)data[whole + b] << (8 * b);
+  return siphash_detail::finish(s, last);
+}
+
 // SipHash-2-4 of two 64-bit words, as 16 little-endian bytes.
 constexpr uint64_t siphash24(SipKey key, uint64_t a, uint64_t b) {
-  uint8_t bytes[16] = {};
-  for (int i = 0; i < 8; i++) {
-    bytes[i] = (uint8_t)(a >> (8 * i));
-    bytes[8 + i] = (uint8_t)(b >> (8 * i));
-  }
-  return siphash24(key, bytes, sizeof bytes);
+  siphash_detail::State s = siphash_detail::start(key);
+  s.absorb(a);
+  s.absorb(b);
+  return siphash_detail::finish(s, (uint64_t)16 << 56);
 }
 
 }  // namespace tessera
