@@ -65,8 +65,10 @@ TESSERA_FAST_PATH bool link_decode(const Page* page, const Block* link, Block** 
     uintptr_t decoded = rotl64(stored, 64 - (g_secret.shift & 63)) ^ k;
     uintptr_t offset = decoded - (uintptr_t)page->shape.start;
     *next = (Block*)decoded;
-    return TESSERA_LIKELY(decoded == 0 || (offset < page->shape.span &&
-                                           is_divisible((uint32_t)offset, page->shape.magic)));
+    // (The end of the list last: a link to a block is the common case, and falls through.)
+    return TESSERA_LIKELY((offset < page->shape.span &&
+                           is_divisible((uint32_t)offset, page->shape.magic)) ||
+                          decoded == 0);
   } else {
     *next = link->next;
     return true;
